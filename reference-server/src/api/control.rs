@@ -1,0 +1,223 @@
+/*!
+The test-control API: set or move the server's clock, change settings, reload the fixture.
+
+Not part of Rocket.Chat. It answers 404 unless the server was started with `--test-control`, and
+it needs no credentials, so never turn it on where others can reach the server.
+*/
+
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+
+use super::common::ErrorBody;
+use super::ApiTags;
+use crate::settings::{Settings, SettingsPatch};
+use crate::state::AppState;
+use crate::time;
+
+/// The server's clock.
+#[derive(Debug, Clone, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct ClockState {
+    /// The server's now, ISO 8601.
+    pub now: String,
+    /// The server's now, milliseconds since the Unix epoch.
+    pub now_ms: i64,
+    /// `true` while the clock is stopped (it moves only when told to).
+    pub manual: bool,
+    pub success: bool,
+}
+
+/// Stops the clock at an instant: give `now` (ISO 8601) or `nowMs`.
+#[derive(Debug, Clone, Object)]
+#[oai(rename_all = "camelCase")]
+pub struct SetClock {
+    pub now: Option<String>,
+    pub now_ms: Option<i64>,
+}
+
+/// Moves the clock by `ms` milliseconds (negative goes back); stops it first if it runs.
+#[derive(Debug, Clone, Object)]
+pub struct AdvanceClock {
+    pub ms: i64,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct SettingsState {
+    pub settings: Settings,
+    pub success: bool,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Reloaded {
+    /// How many users the fixture holds.
+    pub users: u64,
+    pub success: bool,
+}
+
+#[derive(ApiResponse)]
+pub enum ClockResponse {
+    #[oai(status = 200)]
+    Ok(Json<ClockState>),
+    /// Neither `now` nor `nowMs`, or an unparseable `now`.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Test control is off.
+    #[oai(status = 404)]
+    Off(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum SettingsResponse {
+    #[oai(status = 200)]
+    Ok(Json<SettingsState>),
+    /// Test control is off.
+    #[oai(status = 404)]
+    Off(Json<ErrorBody>),
+}
+
+#[derive(ApiResponse)]
+pub enum ReloadResponse {
+    #[oai(status = 200)]
+    Ok(Json<Reloaded>),
+    /// The fixture file is invalid now; the data loaded before stays.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Test control is off.
+    #[oai(status = 404)]
+    Off(Json<ErrorBody>),
+}
+
+fn off() -> Json<ErrorBody> {
+    Json(ErrorBody::typed(
+        "Test control is off: start the reference server with --test-control",
+        "error-test-control-off",
+    ))
+}
+
+fn clock_state(state: &AppState) -> ClockState {
+    let now = state.clock.now();
+    ClockState {
+        now: time::to_iso(now),
+        now_ms: now,
+        manual: state.clock.is_manual(),
+        success: true,
+    }
+}
+
+pub struct ControlApi;
+
+#[OpenApi(prefix_path = "/test-control", tag = "ApiTags::TestControl")]
+impl ControlApi {
+    /// Reads the server's clock
+    #[oai(path = "/clock", method = "get")]
+    async fn get_clock(&self, state: Data<&Arc<AppState>>) -> ClockResponse {
+        if !state.test_control {
+            return ClockResponse::Off(off());
+        }
+        ClockResponse::Ok(Json(clock_state(&state)))
+    }
+
+    /// Stops the server's clock at an instant
+    #[oai(path = "/clock", method = "put")]
+    async fn set_clock(&self, state: Data<&Arc<AppState>>, body: Json<SetClock>) -> ClockResponse {
+        if !state.test_control {
+            return ClockResponse::Off(off());
+        }
+        let at = match (&body.now, body.now_ms) {
+            (_, Some(ms)) => ms,
+            (Some(now), None) => match time::parse_datetime(now) {
+                Some(ms) => ms,
+                None => {
+                    return ClockResponse::BadRequest(Json(ErrorBody::new(format!(
+                        "now {now:?} is not an ISO 8601 datetime"
+                    ))))
+                }
+            },
+            (None, None) => {
+                return ClockResponse::BadRequest(Json(ErrorBody::new("give now or nowMs")))
+            }
+        };
+        state.clock.set(at);
+        ClockResponse::Ok(Json(clock_state(&state)))
+    }
+
+    /// Moves the server's clock
+    #[oai(path = "/clock/advance", method = "post")]
+    async fn advance_clock(
+        &self,
+        state: Data<&Arc<AppState>>,
+        body: Json<AdvanceClock>,
+    ) -> ClockResponse {
+        if !state.test_control {
+            return ClockResponse::Off(off());
+        }
+        state.clock.advance(body.ms);
+        ClockResponse::Ok(Json(clock_state(&state)))
+    }
+
+    /// Lets the server's clock follow the system time again
+    #[oai(path = "/clock", method = "delete")]
+    async fn resume_clock(&self, state: Data<&Arc<AppState>>) -> ClockResponse {
+        if !state.test_control {
+            return ClockResponse::Off(off());
+        }
+        state.clock.resume_system();
+        ClockResponse::Ok(Json(clock_state(&state)))
+    }
+
+    /// Reads the settings
+    #[oai(path = "/settings", method = "get")]
+    async fn get_settings(&self, state: Data<&Arc<AppState>>) -> SettingsResponse {
+        if !state.test_control {
+            return SettingsResponse::Off(off());
+        }
+        let settings = state.settings.read().clone();
+        SettingsResponse::Ok(Json(SettingsState {
+            settings,
+            success: true,
+        }))
+    }
+
+    /// Changes settings
+    ///
+    /// Only the settings named in the body change.
+    #[oai(path = "/settings", method = "patch")]
+    async fn patch_settings(
+        &self,
+        state: Data<&Arc<AppState>>,
+        body: Json<SettingsPatch>,
+    ) -> SettingsResponse {
+        if !state.test_control {
+            return SettingsResponse::Off(off());
+        }
+        let mut settings = state.settings.write();
+        settings.apply(body.0);
+        SettingsResponse::Ok(Json(SettingsState {
+            settings: settings.clone(),
+            success: true,
+        }))
+    }
+
+    /// Reloads the fixture
+    ///
+    /// Replaces all data with the fixture file's, read again from disk; relative times in it
+    /// count from the server's clock now. If the file is invalid, the data stays as it was.
+    #[oai(path = "/fixtures/reload", method = "post")]
+    async fn reload(&self, state: Data<&Arc<AppState>>) -> ReloadResponse {
+        if !state.test_control {
+            return ReloadResponse::Off(off());
+        }
+        match state.reload_fixture() {
+            Ok(()) => ReloadResponse::Ok(Json(Reloaded {
+                users: state.store.read().user_count() as u64,
+                success: true,
+            })),
+            Err(e) => ReloadResponse::BadRequest(Json(ErrorBody::typed(
+                e.to_string(),
+                "error-invalid-fixture",
+            ))),
+        }
+    }
+}

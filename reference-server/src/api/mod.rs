@@ -1,0 +1,200 @@
+/*!
+The HTTP layer: the OpenAPI service, its document, Swagger UI, and the error envelope for
+everything poem itself refuses (unknown paths, wrong methods, bodies that are not JSON).
+
+Handlers are thin: they read the request, call the rules ([`crate::presence`],
+[`crate::accounts`]) under the store's lock, and write the answer.
+
+The document poem-openapi generates is adjusted in one place, [`document`]: both auth headers
+are put into one security requirement (OpenAPI reads two objects as "either"), and the seed
+documents' examples are attached to the answers.
+*/
+
+pub mod auth;
+pub mod common;
+pub mod control;
+pub mod info;
+pub mod presence;
+
+use std::sync::Arc;
+
+use poem::{
+    endpoint::make_sync, http::StatusCode, middleware::SetHeader, web::Html, Endpoint, EndpointExt,
+    Route,
+};
+use poem_openapi::{OpenApiService, Tags};
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+use common::{json_response, ErrorBody, AUTH_TOKEN_SCHEME, USER_ID_SCHEME};
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Users' presence (Rocket.Chat REST API).
+    Users,
+    /// Log in to get the `X-Auth-Token` and `X-User-Id` every other call needs.
+    Authentication,
+    /// Server information.
+    Miscellaneous,
+    /// Not part of Rocket.Chat: controls the reference server's clock, settings and data for
+    /// tests. Answers 404 unless the server was started with `--test-control`.
+    TestControl,
+}
+
+type Apis = (
+    auth::AuthApi,
+    presence::PresenceApi,
+    info::InfoApi,
+    control::ControlApi,
+);
+
+fn service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (
+            auth::AuthApi,
+            presence::PresenceApi,
+            info::InfoApi,
+            control::ControlApi,
+        ),
+        "Rocket.Chat users.presence and directory: reference server",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(DESCRIPTION)
+}
+
+const DESCRIPTION: &str = "A reference implementation of Rocket.Chat's `GET /api/v1/users.presence` \
+and `GET /api/v1/directory`, following Rocket.Chat's documentation and, where it is silent, \
+Rocket.Chat 8.6+.\n\nEvery endpoint except `login` and `/api/info` needs **both** headers \
+`X-Auth-Token` and `X-User-Id` (\"Authorize\" takes both). Log in with `POST /api/v1/login`, \
+e.g. `{\"user\": \"rocketchat.internal.admin.test\", \"password\": \"rocketchat.internal.admin.test\"}` \
+with the default fixtures.\n\nErrors use Rocket.Chat's envelope: `{\"success\": false, \"error\": ...}`.";
+
+/// The OpenAPI document, as served at `/openapi.json` and committed as `openapi/openapi.json`.
+pub fn document() -> String {
+    let generated = service().spec();
+    let mut doc: Value = serde_json::from_str(&generated).expect("poem-openapi writes JSON");
+    require_both_auth_headers(&mut doc);
+    attach_seed_examples(&mut doc);
+    let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
+    text.push('\n');
+    text
+}
+
+/// Rewrites `security: [{AuthToken: []}, {UserId: []}]` (either) into
+/// `security: [{AuthToken: [], UserId: []}]` (both).
+fn require_both_auth_headers(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|p| p.values_mut())
+    {
+        let Some(security) = operation.get_mut("security").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let names: Vec<&str> = security
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|o| o.keys().map(String::as_str))
+            .collect();
+        if names.contains(&AUTH_TOKEN_SCHEME) && names.contains(&USER_ID_SCHEME) {
+            *security = vec![json!({ AUTH_TOKEN_SCHEME: [], USER_ID_SCHEME: [] })];
+        }
+    }
+}
+
+/// The example answers of `shared/seeds/000_…` (users.presence), verbatim.
+fn seed_presence_examples() -> Value {
+    let users = json!([
+        {"_id": "rocket.cat", "name": "Rocket.Cat", "username": "rocket.cat", "status": "online", "utcOffset": 0, "avatarETag": "5BB9B5ny5DkKdrwkq"},
+        {"_id": "rocketchat.internal.admin.test", "name": "RocketChat Internal Admin Test", "username": "rocketchat.internal.admin.test", "status": "online", "utcOffset": -2, "avatarETag": "iEbEm4bTT327NJjXt"}
+    ]);
+    json!({
+        "full": {
+            "summary": "All users' presence (no from)",
+            "value": {"users": users, "full": true, "success": true}
+        },
+        "partial": {
+            "summary": "Changes since from (from less than 10 minutes old)",
+            "value": {"users": users, "full": false, "success": true}
+        }
+    })
+}
+
+fn attach_seed_examples(doc: &mut Value) {
+    let content = "/paths/~1api~1v1~1users.presence/get/responses/200/content/application~1json";
+    if let Some(media) = doc.pointer_mut(content).and_then(Value::as_object_mut) {
+        media.insert("examples".into(), seed_presence_examples());
+    }
+    let unauthorized = json!({"success": false, "error": common::NOT_LOGGED_IN, "status": "error", "message": common::NOT_LOGGED_IN});
+    let invalid = json!({"success": false, "errorType": "error-invalid-params", "error": "must NOT have additional properties"});
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for operation in paths
+            .values_mut()
+            .filter_map(Value::as_object_mut)
+            .flat_map(|p| p.values_mut())
+        {
+            let path_401 = "/responses/401/content/application~1json";
+            if let Some(media) = operation
+                .pointer_mut(path_401)
+                .and_then(Value::as_object_mut)
+            {
+                media.insert("example".into(), unauthorized.clone());
+            }
+            let is_presence =
+                operation.get("operationId") == Some(&json!("get-api-v1-users.presence"));
+            let path_400 = "/responses/400/content/application~1json";
+            if let (true, Some(media)) = (
+                is_presence,
+                operation
+                    .pointer_mut(path_400)
+                    .and_then(Value::as_object_mut),
+            ) {
+                media.insert("example".into(), invalid.clone());
+            }
+        }
+    }
+}
+
+/// Swagger UI's page, showing [`document`], with everything it needs compiled in (no CDN).
+pub fn swagger_ui_html() -> String {
+    let api = service();
+    api.swagger_ui_html().replacen(&api.spec(), &document(), 1)
+}
+
+/// Turns an error poem raised itself (no route, wrong method, unreadable body) into Rocket.Chat's
+/// envelope; errors that already carry a response (such as the 401) pass unchanged.
+async fn envelope(err: poem::Error) -> poem::Response {
+    if err.is_from_response() {
+        return err.into_response();
+    }
+    let status = err.status();
+    let message = match status {
+        StatusCode::NOT_FOUND => "Not found: no such endpoint".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "Method not allowed for this endpoint".to_owned(),
+        _ => err.to_string(),
+    };
+    json_response(status, &ErrorBody::new(message))
+}
+
+/// The whole server: the API, `/openapi.json`, Swagger UI at `/docs`.
+pub fn app(state: Arc<AppState>) -> impl Endpoint {
+    let document = document();
+    let ui = swagger_ui_html();
+    Route::new()
+        .nest("/", service())
+        .at(
+            "/openapi.json",
+            make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/json")
+                    .body(document.clone())
+            }),
+        )
+        .at("/docs", make_sync(move |_| Html(ui.clone())))
+        .data(state)
+        .with(SetHeader::new().overriding("Cache-Control", "no-store"))
+        .catch_all_error(envelope)
+}

@@ -1,0 +1,496 @@
+/*!
+The fixture file format and its loader.
+
+A fixture file is the data set the reference server starts with: users (with credentials),
+rooms and teams. The format is documented in the README ("Fixture format"); it follows
+Rocket.Chat's field names so a fixture reads like the documents a real server stores.
+
+Times may be absolute (`"2019-05-22T12:11:45.392Z"`) or relative to the moment the fixture is
+loaded (`"now"`, `"-15m"`, `"+2h"`), so a fixture can hold users "changed 2 minutes ago" whatever
+the day. A bad file is refused as a whole with an error that names the file, the place in it
+(`users[3].status`, with line and column for syntax and type errors) and the problem.
+*/
+
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Number, Value};
+
+use crate::model::{Email, Room, RoomType, Status, StoredToken, Team, TeamType, User, UserKind};
+use crate::secret;
+use crate::store::Store;
+use crate::time::{self, Millis};
+
+/// Why a fixture could not be loaded: the file, the place in it, and the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureError {
+    pub file: String,
+    pub path: String,
+    pub problem: String,
+}
+
+impl std::fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() || self.path == "." {
+            write!(f, "{}: {}", self.file, self.problem)
+        } else {
+            write!(f, "{}: at {}: {}", self.file, self.path, self.problem)
+        }
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureFile {
+    /// Free text for people reading the file.
+    #[serde(default)]
+    pub description: Option<String>,
+    pub users: Vec<FixtureUser>,
+    #[serde(default)]
+    pub rooms: Vec<FixtureRoom>,
+    #[serde(default)]
+    pub teams: Vec<FixtureTeam>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureUser {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub username: Option<String>,
+    pub name: Option<String>,
+    #[serde(default = "offline")]
+    pub status: Status,
+    pub utc_offset: Option<Number>,
+    pub status_text: Option<String>,
+    pub status_source: Option<String>,
+    pub status_expires_at: Option<String>,
+    #[serde(rename = "avatarETag")]
+    pub avatar_etag: Option<String>,
+    pub created_at: Option<String>,
+    #[serde(rename = "_updatedAt")]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub emails: Vec<Email>,
+    pub bio: Option<String>,
+    pub nickname: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default = "user_role")]
+    pub roles: Vec<String>,
+    #[serde(rename = "type", default)]
+    pub kind: UserKind,
+    pub federation: Option<Map<String, Value>>,
+    /// Plain text in the file; only a salted digest is kept.
+    pub password: Option<String>,
+    /// Personal access tokens, plain text in the file; only digests are kept.
+    #[serde(default)]
+    pub tokens: Vec<FixtureToken>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureToken {
+    pub token: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureRoom {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub t: RoomType,
+    pub name: String,
+    pub fname: Option<String>,
+    pub description: Option<String>,
+    pub topic: Option<String>,
+    pub ts: Option<String>,
+    pub archived: Option<bool>,
+    pub default: Option<bool>,
+    pub featured: Option<bool>,
+    pub prid: Option<String>,
+    pub team_id: Option<String>,
+    pub federated: Option<bool>,
+    /// `{"ts": <fixture time>, ...}`; other keys are kept as given.
+    pub last_message: Option<Map<String, Value>>,
+    /// User `_id`s.
+    #[serde(default)]
+    pub members: Vec<String>,
+    pub created_by: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FixtureTeam {
+    #[serde(rename = "_id")]
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: TeamType,
+    /// The `_id` of the team's main room, created from this entry.
+    pub room_id: String,
+    pub fname: Option<String>,
+    pub description: Option<String>,
+    pub topic: Option<String>,
+    pub default: Option<bool>,
+    pub featured: Option<bool>,
+    pub created_at: Option<String>,
+    pub created_by: Option<String>,
+    /// User `_id`s; they are the main room's members.
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+fn offline() -> Status {
+    Status::Offline
+}
+fn yes() -> bool {
+    true
+}
+fn user_role() -> Vec<String> {
+    vec!["user".to_owned()]
+}
+
+/// Reads and loads a fixture file.
+pub fn load_file(path: &Path, now: Millis) -> Result<Store, FixtureError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
+        file: file.clone(),
+        path: String::new(),
+        problem: format!("cannot read the file: {e}"),
+    })?;
+    load_str(&file, &text, now)
+}
+
+/// Loads a fixture from its text; `file` names it in errors.
+pub fn load_str(file: &str, text: &str, now: Millis) -> Result<Store, FixtureError> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed: FixtureFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        FixtureError {
+            file: file.to_owned(),
+            path,
+            problem: inner.to_string(),
+        }
+    })?;
+    build(parsed, now).map_err(|(path, problem)| FixtureError {
+        file: file.to_owned(),
+        path,
+        problem,
+    })
+}
+
+type Problem = (String, String);
+
+fn at<T>(path: impl Into<String>, r: Result<T, String>) -> Result<T, Problem> {
+    r.map_err(|problem| (path.into(), problem))
+}
+
+fn when(
+    path: String,
+    value: Option<&str>,
+    default: Millis,
+    now: Millis,
+) -> Result<Millis, Problem> {
+    match value {
+        None => Ok(default),
+        Some(v) => at(path, time::parse_fixture_time(v, now)),
+    }
+}
+
+fn non_empty(path: String, value: &str, what: &str) -> Result<(), Problem> {
+    if value.trim().is_empty() {
+        return Err((path, format!("{what} must not be empty")));
+    }
+    Ok(())
+}
+
+fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
+    let mut store = Store::new();
+    for (i, u) in file.users.into_iter().enumerate() {
+        let p = |field: &str| format!("users[{i}].{field}");
+        non_empty(p("_id"), &u.id, "_id")?;
+        if let Some(username) = &u.username {
+            non_empty(p("username"), username, "username")?;
+        }
+        let created_at = when(p("createdAt"), u.created_at.as_deref(), now, now)?;
+        let updated_at = when(p("_updatedAt"), u.updated_at.as_deref(), created_at, now)?;
+        let status_expires_at = match &u.status_expires_at {
+            None => None,
+            Some(v) => Some(at(p("statusExpiresAt"), time::parse_fixture_time(v, now))?),
+        };
+        let tokens = u
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(t, tok)| {
+                non_empty(
+                    format!("users[{i}].tokens[{t}].token"),
+                    &tok.token,
+                    "a token",
+                )?;
+                Ok(StoredToken {
+                    hashed: secret::hash_token(&tok.token),
+                    personal_name: Some(tok.name.clone().unwrap_or_else(|| format!("fixture-{t}"))),
+                    created_at,
+                })
+            })
+            .collect::<Result<Vec<_>, Problem>>()?;
+        let user = User {
+            id: u.id,
+            username: u.username,
+            name: u.name,
+            status: u.status,
+            utc_offset: u.utc_offset,
+            status_text: u.status_text,
+            status_source: u.status_source,
+            status_expires_at,
+            avatar_etag: u.avatar_etag,
+            created_at,
+            updated_at,
+            emails: u.emails,
+            bio: u.bio,
+            nickname: u.nickname,
+            active: u.active,
+            roles: u.roles,
+            kind: u.kind,
+            federation: u.federation,
+            password: u.password.as_deref().map(secret::hash_password),
+            tokens,
+        };
+        store
+            .insert_user(user)
+            .map_err(|e| (format!("users[{i}]"), e.to_string()))?;
+    }
+
+    let member_idx = |store: &Store, path: String, id: &str| {
+        store
+            .user_idx(id)
+            .ok_or_else(|| (path, format!("no user has _id {id:?}")))
+    };
+
+    for (i, t) in file.teams.iter().enumerate() {
+        let p = |field: &str| format!("teams[{i}].{field}");
+        non_empty(p("name"), &t.name, "a team name")?;
+        let created_at = when(p("createdAt"), t.created_at.as_deref(), now, now)?;
+        let members = t
+            .members
+            .iter()
+            .enumerate()
+            .map(|(m, id)| member_idx(&store, format!("teams[{i}].members[{m}]"), id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let created_by = match &t.created_by {
+            None => None,
+            Some(id) => Some(member_idx(&store, p("createdBy"), id)?),
+        };
+        let main = Room {
+            id: t.room_id.clone(),
+            t: match t.kind {
+                TeamType::Public => RoomType::Channel,
+                TeamType::Private => RoomType::Private,
+            },
+            name: t.name.clone(),
+            fname: Some(t.fname.clone().unwrap_or_else(|| t.name.clone())),
+            description: t.description.clone(),
+            topic: t.topic.clone(),
+            ts: created_at,
+            archived: None,
+            default: t.default,
+            featured: t.featured,
+            prid: None,
+            team_id: Some(t.id.clone()),
+            team_main: true,
+            federated: None,
+            last_message: None,
+            last_message_ts: None,
+            members,
+            created_by,
+        };
+        let main_room = store
+            .insert_room(main)
+            .map_err(|e| (p("roomId"), e.to_string()))?;
+        store
+            .insert_team(Team {
+                id: t.id.clone(),
+                name: t.name.clone(),
+                kind: t.kind,
+                main_room,
+                created_at,
+                created_by,
+            })
+            .map_err(|e| (format!("teams[{i}]"), e.to_string()))?;
+    }
+
+    for (i, r) in file.rooms.into_iter().enumerate() {
+        let p = |field: &str| format!("rooms[{i}].{field}");
+        non_empty(p("name"), &r.name, "a room name")?;
+        let ts = when(p("ts"), r.ts.as_deref(), now, now)?;
+        if let Some(team) = &r.team_id {
+            if store.team_by_id(team).is_none() {
+                return Err((p("teamId"), format!("no team has _id {team:?}")));
+            }
+        }
+        if let Some(parent) = &r.prid {
+            if store.room_idx(parent).is_none() {
+                return Err((
+                    p("prid"),
+                    format!("no room has _id {parent:?} (list parents before their discussions)"),
+                ));
+            }
+        }
+        let members = r
+            .members
+            .iter()
+            .enumerate()
+            .map(|(m, id)| member_idx(&store, format!("rooms[{i}].members[{m}]"), id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let created_by = match &r.created_by {
+            None => None,
+            Some(id) => Some(member_idx(&store, p("createdBy"), id)?),
+        };
+        let (last_message, last_message_ts) = match r.last_message {
+            None => (None, None),
+            Some(mut message) => {
+                let ts = match message.remove("ts") {
+                    None => None,
+                    Some(Value::String(s)) => {
+                        Some(at(p("lastMessage.ts"), time::parse_fixture_time(&s, now))?)
+                    }
+                    Some(_) => return Err((p("lastMessage.ts"), "must be a string".into())),
+                };
+                (Some(message), ts)
+            }
+        };
+        let room = Room {
+            id: r.id,
+            t: r.t,
+            name: r.name,
+            fname: r.fname,
+            description: r.description,
+            topic: r.topic,
+            ts,
+            archived: r.archived,
+            default: r.default,
+            featured: r.featured,
+            prid: r.prid,
+            team_id: r.team_id,
+            team_main: false,
+            federated: r.federated,
+            last_message,
+            last_message_ts,
+            members,
+            created_by,
+        };
+        store
+            .insert_room(room)
+            .map_err(|e| (format!("rooms[{i}]"), e.to_string()))?;
+    }
+    Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Millis = 1_700_000_000_000;
+
+    fn err(text: &str) -> String {
+        load_str("f.json", text, NOW).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_default_fixture_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/default.json");
+        let store = load_file(&path, NOW).expect("fixtures/default.json loads");
+        assert!(store.user_by_id("rocket.cat").is_some());
+        assert!(store.room_idx("GENERAL").is_some());
+    }
+
+    #[test]
+    fn relative_times_are_relative_to_load() {
+        let store = load_str(
+            "f.json",
+            r#"{"users":[{"_id":"a","username":"a","createdAt":"-1h","_updatedAt":"-2m"}]}"#,
+            NOW,
+        )
+        .unwrap();
+        let a = store.user_by_id("a").unwrap();
+        assert_eq!(a.created_at, NOW - 3_600_000);
+        assert_eq!(a.updated_at, NOW - 120_000);
+    }
+
+    #[test]
+    fn type_errors_name_the_file_place_and_problem() {
+        let e = err(r#"{"users":[{"_id":"a","status":"onlin"}]}"#);
+        assert!(
+            e.starts_with("f.json: at users[0].status: unknown variant `onlin`"),
+            "{e}"
+        );
+        assert!(e.contains("line 1"), "{e}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let e = err(r#"{"users":[{"_id":"a","usename":"a"}]}"#);
+        assert!(
+            e.contains("users[0]") && e.contains("unknown field `usename`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let e = err("{\"users\": [\n  {\"_id\": \"a\",}\n]}");
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn bad_times_name_the_field() {
+        let e = err(r#"{"users":[{"_id":"a","_updatedAt":"yesterday"}]}"#);
+        assert!(e.starts_with("f.json: at users[0]._updatedAt:"), "{e}");
+    }
+
+    #[test]
+    fn duplicates_and_dangling_references_are_refused() {
+        let e = err(r#"{"users":[{"_id":"a","username":"x"},{"_id":"b","username":"X"}]}"#);
+        assert!(
+            e.contains("users[1]") && e.contains("username \"X\" is already taken"),
+            "{e}"
+        );
+        let e = err(r#"{"users":[],"rooms":[{"_id":"r","t":"c","name":"r","members":["ghost"]}]}"#);
+        assert!(
+            e.contains("rooms[0].members[0]") && e.contains("ghost"),
+            "{e}"
+        );
+        let e = err(r#"{"users":[],"rooms":[{"_id":"r","t":"c","name":"r","teamId":"nope"}]}"#);
+        assert!(e.contains("rooms[0].teamId"), "{e}");
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let e = load_file(Path::new("/nonexistent/fixture.json"), NOW).unwrap_err();
+        assert_eq!(e.file, "/nonexistent/fixture.json");
+        assert!(e.problem.contains("cannot read the file"));
+    }
+
+    #[test]
+    fn teams_create_their_main_room() {
+        let store = load_str(
+            "f.json",
+            r#"{"users":[{"_id":"a","username":"a"}],
+                "teams":[{"_id":"t","name":"ops","type":"private","roomId":"ops-main","members":["a"]}],
+                "rooms":[{"_id":"c","t":"c","name":"ops-chat","teamId":"t"}]}"#,
+            NOW,
+        )
+        .unwrap();
+        let main = store.room(store.room_idx("ops-main").unwrap()).unwrap();
+        assert!(main.team_main);
+        assert_eq!(main.t, RoomType::Private);
+        assert_eq!(store.rooms_of(0).count(), 1);
+    }
+}

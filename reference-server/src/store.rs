@@ -1,0 +1,494 @@
+/*!
+The in-memory store: users, rooms and teams with the indexes the endpoints' rules read.
+
+Why it exists apart from the rules: every write goes through one of the `Store` methods below, so
+the indexes can never disagree with the documents. In particular every change to a user sets its
+`_updatedAt` to the clock's now, as Rocket.Chat's models do on each write, which is what
+`users.presence?from=` reads.
+
+Indexes kept:
+- users by `_id`, by username and by e-mail address (both case-insensitive, as Rocket.Chat
+  checks uniqueness);
+- `(_updatedAt, user)` in order, so a presence delta reads only the users changed since `from`;
+- the users that appear in the full presence list (a username and a status other than offline),
+  in insertion order, with their presence JSON pre-rendered and the whole list cached until it
+  changes;
+- each user's rooms (Rocket.Chat's `__rooms`).
+*/
+
+use std::collections::{BTreeSet, HashMap};
+
+use bytes::Bytes;
+use parking_lot::Mutex;
+
+use crate::model::{Room, RoomIdx, Team, User, UserIdx};
+use crate::presence;
+use crate::time::Millis;
+
+/// A write the store refused; nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    DuplicateUserId(String),
+    DuplicateUsername(String),
+    DuplicateEmail(String),
+    DuplicateRoomId(String),
+    DuplicateRoomName(String),
+    DuplicateTeam(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::DuplicateUserId(v) => write!(f, "user _id {v:?} is already taken"),
+            StoreError::DuplicateUsername(v) => write!(f, "username {v:?} is already taken"),
+            StoreError::DuplicateEmail(v) => write!(f, "e-mail address {v:?} is already taken"),
+            StoreError::DuplicateRoomId(v) => write!(f, "room _id {v:?} is already taken"),
+            StoreError::DuplicateRoomName(v) => write!(f, "room name {v:?} is already taken"),
+            StoreError::DuplicateTeam(v) => write!(f, "team {v:?} already exists"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+#[derive(Debug, Default)]
+pub struct Store {
+    users: Vec<Option<User>>,
+    presence_json: Vec<Box<[u8]>>,
+    user_rooms: Vec<BTreeSet<RoomIdx>>,
+    user_by_id: HashMap<String, UserIdx>,
+    user_by_username: HashMap<String, UserIdx>,
+    user_by_email: HashMap<String, UserIdx>,
+    by_updated_at: BTreeSet<(Millis, UserIdx)>,
+    in_full_list: BTreeSet<UserIdx>,
+    full_list_cache: Mutex<Option<Bytes>>,
+
+    rooms: Vec<Option<Room>>,
+    room_by_id: HashMap<String, RoomIdx>,
+    room_by_name: HashMap<String, RoomIdx>,
+    teams: Vec<Team>,
+}
+
+fn key(s: &str) -> String {
+    s.to_lowercase()
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // ---- users: reads ----
+
+    pub fn user(&self, idx: UserIdx) -> Option<&User> {
+        self.users.get(idx as usize).and_then(Option::as_ref)
+    }
+
+    pub fn user_idx(&self, id: &str) -> Option<UserIdx> {
+        self.user_by_id.get(id).copied()
+    }
+
+    pub fn user_by_id(&self, id: &str) -> Option<&User> {
+        self.user_idx(id).and_then(|i| self.user(i))
+    }
+
+    pub fn user_idx_by_username(&self, username: &str) -> Option<UserIdx> {
+        self.user_by_username.get(&key(username)).copied()
+    }
+
+    pub fn user_idx_by_email(&self, email: &str) -> Option<UserIdx> {
+        self.user_by_email.get(&key(email)).copied()
+    }
+
+    /// Every user, in insertion order.
+    pub fn users(&self) -> impl Iterator<Item = (UserIdx, &User)> {
+        self.users
+            .iter()
+            .enumerate()
+            .filter_map(|(i, u)| u.as_ref().map(|u| (i as UserIdx, u)))
+    }
+
+    pub fn user_count(&self) -> usize {
+        self.user_by_id.len()
+    }
+
+    /// The user's presence object, pre-rendered as JSON.
+    pub fn presence_json(&self, idx: UserIdx) -> &[u8] {
+        &self.presence_json[idx as usize]
+    }
+
+    /// Users with a username whose status is not offline, in insertion order.
+    pub fn full_list_members(&self) -> impl Iterator<Item = UserIdx> + '_ {
+        self.in_full_list.iter().copied()
+    }
+
+    /// Users whose `_updatedAt` is at or after `from`, oldest change first.
+    pub fn updated_since(&self, from: Millis) -> impl Iterator<Item = UserIdx> + '_ {
+        self.by_updated_at.range((from, 0)..).map(|&(_, idx)| idx)
+    }
+
+    /// The cached full presence body, built by `build` when the list changed since the last call.
+    pub fn cached_full_list(&self, build: impl FnOnce(&Store) -> Bytes) -> Bytes {
+        let mut cache = self.full_list_cache.lock();
+        if let Some(body) = cache.as_ref() {
+            return body.clone();
+        }
+        let body = build(self);
+        *cache = Some(body.clone());
+        body
+    }
+
+    /// The rooms the user belongs to (Rocket.Chat's `__rooms`).
+    pub fn rooms_of(&self, idx: UserIdx) -> impl Iterator<Item = RoomIdx> + '_ {
+        self.user_rooms
+            .get(idx as usize)
+            .into_iter()
+            .flat_map(|rooms| rooms.iter().copied())
+    }
+
+    // ---- users: writes ----
+
+    /// Adds a user. Its `updated_at` is kept as given.
+    pub fn insert_user(&mut self, user: User) -> Result<UserIdx, StoreError> {
+        if self.user_by_id.contains_key(&user.id) {
+            return Err(StoreError::DuplicateUserId(user.id));
+        }
+        if let Some(username) = &user.username {
+            if self.user_by_username.contains_key(&key(username)) {
+                return Err(StoreError::DuplicateUsername(username.clone()));
+            }
+        }
+        let mut seen = BTreeSet::new();
+        for email in &user.emails {
+            let k = key(&email.address);
+            if self.user_by_email.contains_key(&k) || !seen.insert(k) {
+                return Err(StoreError::DuplicateEmail(email.address.clone()));
+            }
+        }
+        let idx = self.users.len() as UserIdx;
+        self.users.push(Some(user));
+        self.presence_json.push(Box::default());
+        self.user_rooms.push(BTreeSet::new());
+        self.index_user(idx);
+        Ok(idx)
+    }
+
+    /// Changes a user and sets its `_updatedAt` to `now`, as every write to a user document does
+    /// in Rocket.Chat. A change that would duplicate a username or an e-mail address is refused
+    /// and leaves the user as it was.
+    pub fn modify_user(
+        &mut self,
+        idx: UserIdx,
+        now: Millis,
+        change: impl FnOnce(&mut User),
+    ) -> Result<(), StoreError> {
+        let Some(mut updated) = self.user(idx).cloned() else {
+            return Ok(());
+        };
+        change(&mut updated);
+        updated.updated_at = now;
+        if let Some(username) = &updated.username {
+            match self.user_by_username.get(&key(username)) {
+                Some(&other) if other != idx => {
+                    return Err(StoreError::DuplicateUsername(username.clone()))
+                }
+                _ => {}
+            }
+        }
+        for email in &updated.emails {
+            match self.user_by_email.get(&key(&email.address)) {
+                Some(&other) if other != idx => {
+                    return Err(StoreError::DuplicateEmail(email.address.clone()))
+                }
+                _ => {}
+            }
+        }
+        self.unindex_user(idx);
+        self.users[idx as usize] = Some(updated);
+        self.index_user(idx);
+        Ok(())
+    }
+
+    /// Removes a user and its room memberships.
+    pub fn remove_user(&mut self, idx: UserIdx) -> Option<User> {
+        self.user(idx)?;
+        self.unindex_user(idx);
+        let rooms = std::mem::take(&mut self.user_rooms[idx as usize]);
+        for room in rooms {
+            if let Some(Some(r)) = self.rooms.get_mut(room as usize) {
+                r.members.retain(|&m| m != idx);
+            }
+        }
+        self.presence_json[idx as usize] = Box::default();
+        self.users[idx as usize].take()
+    }
+
+    fn index_user(&mut self, idx: UserIdx) {
+        let user = self.users[idx as usize]
+            .as_ref()
+            .expect("indexed user exists");
+        self.user_by_id.insert(user.id.clone(), idx);
+        if let Some(username) = &user.username {
+            self.user_by_username.insert(key(username), idx);
+        }
+        for email in &user.emails {
+            self.user_by_email.insert(key(&email.address), idx);
+        }
+        self.by_updated_at.insert((user.updated_at, idx));
+        if presence::in_full_list(user) {
+            self.in_full_list.insert(idx);
+            *self.full_list_cache.get_mut() = None;
+        }
+        self.presence_json[idx as usize] = presence::render_user(user);
+    }
+
+    fn unindex_user(&mut self, idx: UserIdx) {
+        let user = self.users[idx as usize]
+            .as_ref()
+            .expect("indexed user exists");
+        self.user_by_id.remove(&user.id);
+        if let Some(username) = &user.username {
+            self.user_by_username.remove(&key(username));
+        }
+        for email in &user.emails {
+            self.user_by_email.remove(&key(&email.address));
+        }
+        self.by_updated_at.remove(&(user.updated_at, idx));
+        if self.in_full_list.remove(&idx) {
+            *self.full_list_cache.get_mut() = None;
+        }
+    }
+
+    // ---- rooms and teams ----
+
+    pub fn room(&self, idx: RoomIdx) -> Option<&Room> {
+        self.rooms.get(idx as usize).and_then(Option::as_ref)
+    }
+
+    pub fn room_idx(&self, id: &str) -> Option<RoomIdx> {
+        self.room_by_id.get(id).copied()
+    }
+
+    pub fn room_idx_by_name(&self, name: &str) -> Option<RoomIdx> {
+        self.room_by_name.get(name).copied()
+    }
+
+    /// Every room, in insertion order.
+    pub fn rooms(&self) -> impl Iterator<Item = (RoomIdx, &Room)> {
+        self.rooms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| r.as_ref().map(|r| (i as RoomIdx, r)))
+    }
+
+    pub fn teams(&self) -> &[Team] {
+        &self.teams
+    }
+
+    pub fn team_by_id(&self, id: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+
+    /// Adds a room; its `members` become the members' `__rooms`. Room names are unique, as in
+    /// Rocket.Chat (exactly, not ignoring case).
+    pub fn insert_room(&mut self, room: Room) -> Result<RoomIdx, StoreError> {
+        if self.room_by_id.contains_key(&room.id) {
+            return Err(StoreError::DuplicateRoomId(room.id));
+        }
+        if self.room_by_name.contains_key(&room.name) {
+            return Err(StoreError::DuplicateRoomName(room.name));
+        }
+        let idx = self.rooms.len() as RoomIdx;
+        self.room_by_id.insert(room.id.clone(), idx);
+        self.room_by_name.insert(room.name.clone(), idx);
+        for &member in &room.members {
+            if let Some(rooms) = self.user_rooms.get_mut(member as usize) {
+                rooms.insert(idx);
+            }
+        }
+        self.rooms.push(Some(room));
+        Ok(idx)
+    }
+
+    /// Adds a member to a room. Returns `false` when it was already one.
+    pub fn add_member(&mut self, room: RoomIdx, user: UserIdx) -> bool {
+        let Some(Some(r)) = self.rooms.get_mut(room as usize) else {
+            return false;
+        };
+        if r.members.contains(&user) {
+            return false;
+        }
+        r.members.push(user);
+        self.user_rooms[user as usize].insert(room);
+        true
+    }
+
+    /// Removes a room and its memberships.
+    pub fn remove_room(&mut self, idx: RoomIdx) -> Option<Room> {
+        let room = self.rooms.get_mut(idx as usize)?.take()?;
+        self.room_by_id.remove(&room.id);
+        self.room_by_name.remove(&room.name);
+        for &member in &room.members {
+            if let Some(rooms) = self.user_rooms.get_mut(member as usize) {
+                rooms.remove(&idx);
+            }
+        }
+        Some(room)
+    }
+
+    pub fn insert_team(&mut self, team: Team) -> Result<(), StoreError> {
+        if self
+            .teams
+            .iter()
+            .any(|t| t.id == team.id || t.name == team.name)
+        {
+            return Err(StoreError::DuplicateTeam(team.name));
+        }
+        self.teams.push(team);
+        Ok(())
+    }
+
+    pub fn remove_team(&mut self, id: &str) -> Option<Team> {
+        let at = self.teams.iter().position(|t| t.id == id)?;
+        Some(self.teams.remove(at))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::model::{Email, Status, UserKind};
+
+    pub fn user(id: &str, username: &str, status: Status, updated_at: Millis) -> User {
+        User {
+            id: id.into(),
+            username: Some(username.into()),
+            name: Some(format!("Name of {username}")),
+            status,
+            utc_offset: None,
+            status_text: None,
+            status_source: None,
+            status_expires_at: None,
+            avatar_etag: None,
+            created_at: 0,
+            updated_at,
+            emails: vec![],
+            bio: None,
+            nickname: None,
+            active: true,
+            roles: vec!["user".into()],
+            kind: UserKind::User,
+            federation: None,
+            password: None,
+            tokens: vec![],
+        }
+    }
+
+    #[test]
+    fn modify_user_sets_updated_at_and_moves_the_index_entry() {
+        let mut store = Store::new();
+        let a = store
+            .insert_user(user("a", "alice", Status::Offline, 100))
+            .unwrap();
+        store
+            .insert_user(user("b", "bob", Status::Offline, 200))
+            .unwrap();
+        assert_eq!(store.updated_since(150).collect::<Vec<_>>(), vec![1]);
+        store
+            .modify_user(a, 300, |u| u.bio = Some("x".into()))
+            .unwrap();
+        assert_eq!(store.user(a).unwrap().updated_at, 300);
+        assert_eq!(store.updated_since(150).collect::<Vec<_>>(), vec![1, 0]);
+        assert_eq!(store.updated_since(300).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(store.updated_since(301).count(), 0);
+    }
+
+    #[test]
+    fn full_list_membership_follows_status_and_username() {
+        let mut store = Store::new();
+        let a = store
+            .insert_user(user("a", "alice", Status::Online, 0))
+            .unwrap();
+        let b = store
+            .insert_user(user("b", "bob", Status::Offline, 0))
+            .unwrap();
+        assert_eq!(store.full_list_members().collect::<Vec<_>>(), vec![a]);
+        store
+            .modify_user(b, 1, |u| u.status = Status::Busy)
+            .unwrap();
+        store.modify_user(a, 1, |u| u.username = None).unwrap();
+        assert_eq!(store.full_list_members().collect::<Vec<_>>(), vec![b]);
+    }
+
+    #[test]
+    fn full_list_cache_is_dropped_when_a_listed_user_changes() {
+        let mut store = Store::new();
+        let a = store
+            .insert_user(user("a", "alice", Status::Online, 0))
+            .unwrap();
+        let first = store.cached_full_list(|_| Bytes::from_static(b"one"));
+        assert_eq!(
+            store.cached_full_list(|_| Bytes::from_static(b"two")),
+            first
+        );
+        store
+            .modify_user(a, 1, |u| u.name = Some("Alice".into()))
+            .unwrap();
+        assert_eq!(
+            store.cached_full_list(|_| Bytes::from_static(b"two")),
+            "two"
+        );
+    }
+
+    #[test]
+    fn duplicates_are_refused_case_insensitively_and_nothing_changes() {
+        let mut store = Store::new();
+        let mut alice = user("a", "alice", Status::Online, 0);
+        alice.emails = vec![Email {
+            address: "Alice@example.org".into(),
+            verified: true,
+        }];
+        store.insert_user(alice).unwrap();
+        assert_eq!(
+            store.insert_user(user("a", "other", Status::Online, 0)),
+            Err(StoreError::DuplicateUserId("a".into()))
+        );
+        assert_eq!(
+            store.insert_user(user("b", "ALICE", Status::Online, 0)),
+            Err(StoreError::DuplicateUsername("ALICE".into()))
+        );
+        let mut bob = user("b", "bob", Status::Online, 0);
+        bob.emails = vec![Email {
+            address: "alice@EXAMPLE.org".into(),
+            verified: false,
+        }];
+        assert!(matches!(
+            store.insert_user(bob),
+            Err(StoreError::DuplicateEmail(_))
+        ));
+        let b = store
+            .insert_user(user("b", "bob", Status::Online, 5))
+            .unwrap();
+        assert_eq!(
+            store.modify_user(b, 9, |u| u.username = Some("Alice".into())),
+            Err(StoreError::DuplicateUsername("Alice".into()))
+        );
+        assert_eq!(store.user(b).unwrap().username.as_deref(), Some("bob"));
+        assert_eq!(store.user(b).unwrap().updated_at, 5);
+        assert_eq!(store.user_count(), 2);
+    }
+
+    #[test]
+    fn removing_a_user_clears_every_index() {
+        let mut store = Store::new();
+        let a = store
+            .insert_user(user("a", "alice", Status::Online, 7))
+            .unwrap();
+        store.remove_user(a).unwrap();
+        assert!(store.user_idx("a").is_none());
+        assert!(store.user_idx_by_username("alice").is_none());
+        assert_eq!(store.updated_since(0).count(), 0);
+        assert_eq!(store.full_list_members().count(), 0);
+        assert_eq!(store.user_count(), 0);
+    }
+}

@@ -1,0 +1,130 @@
+/*!
+Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`).
+
+- `serve [ARGS…]`: the reference server on 127.0.0.1:3000 with `fixtures/default.json`; ARGS go
+  to the server (`cargo xtask serve -- --help`).
+- `openapi`: writes `openapi/openapi.json` from the server's code.
+- `conform [ARGS…]`: the conformance suite. With `--url` (or `CONFORM_URL`) it checks that server;
+  without, it builds the reference server, starts it on a free loopback port with test control,
+  checks it, and stops it. ARGS go to the suite (`cargo xtask conform --help`).
+*/
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::{Command, ExitCode},
+};
+
+fn main() -> ExitCode {
+    let mut args = env::args().skip(1);
+    let task = args.next();
+    let rest: Vec<String> = args.collect();
+    let result = match task.as_deref() {
+        Some("serve") => serve(&rest),
+        Some("openapi") => openapi(),
+        Some("conform") => conform(&rest),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <serve|openapi|conform> [ARGS…]\n\n{}",
+                HELP
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "serve    run the reference server on 127.0.0.1:3000 with fixtures/default.json
+openapi  write openapi/openapi.json from the reference server's code
+conform  run the conformance suite (against --url URL, or a reference server it starts)";
+
+/// The workspace root.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(project_root());
+    cmd
+}
+
+fn status(mut cmd: Command) -> Result<ExitCode, String> {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    Ok(match status.code() {
+        Some(0) => ExitCode::SUCCESS,
+        Some(code) => ExitCode::from(code.clamp(1, 255) as u8),
+        None => ExitCode::FAILURE,
+    })
+}
+
+fn serve(args: &[String]) -> Result<ExitCode, String> {
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--").collect();
+    let mut cmd = cargo();
+    cmd.args(["run", "--quiet", "-p", "reference-server", "--"]);
+    if !args.iter().any(|a| a.starts_with("--fixtures"))
+        && env::var_os("REFSERVER_FIXTURES").is_none()
+    {
+        cmd.args(["--fixtures", "fixtures/default.json"]);
+    }
+    cmd.args(args);
+    status(cmd)
+}
+
+fn openapi() -> Result<ExitCode, String> {
+    let path = project_root().join("openapi/openapi.json");
+    std::fs::write(&path, reference_server::document())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn target_dir() -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| project_root().join("target"))
+}
+
+fn conform(args: &[String]) -> Result<ExitCode, String> {
+    let args: Vec<&String> = args.iter().filter(|a| *a != "--").collect();
+    let has_url =
+        args.iter().any(|a| a.starts_with("--url")) || env::var_os("CONFORM_URL").is_some();
+    let informational = args
+        .iter()
+        .any(|a| matches!(a.as_str(), "--help" | "-h" | "--list" | "--version"));
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--quiet",
+        "-p",
+        "conformance",
+        "-p",
+        "reference-server",
+        "--bins",
+    ]);
+    if status(build)? != ExitCode::SUCCESS {
+        return Err("the build failed".into());
+    }
+    let bin = target_dir().join("debug");
+    let mut cmd = Command::new(bin.join(format!("conformance{}", env::consts::EXE_SUFFIX)));
+    cmd.current_dir(project_root());
+    if !has_url && !informational {
+        cmd.arg("--reference-server-bin")
+            .arg(bin.join(format!("reference-server{}", env::consts::EXE_SUFFIX)))
+            .arg("--reference-server-fixtures")
+            .arg(project_root().join("fixtures/default.json"));
+    }
+    cmd.args(args);
+    status(cmd)
+}
