@@ -74,6 +74,7 @@ pub fn document() -> String {
     let generated = service().spec();
     let mut doc: Value = serde_json::from_str(&generated).expect("poem-openapi writes JSON");
     require_both_auth_headers(&mut doc);
+    normalise_json_media_types(&mut doc);
     attach_seed_examples(&mut doc);
     let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
     text.push('\n');
@@ -102,6 +103,21 @@ fn require_both_auth_headers(doc: &mut Value) {
         if names.contains(&AUTH_TOKEN_SCHEME) && names.contains(&USER_ID_SCHEME) {
             *security = vec![json!({ AUTH_TOKEN_SCHEME: [], USER_ID_SCHEME: [] })];
         }
+    }
+}
+
+/// Names every JSON body `application/json`, as Rocket.Chat's documents do, whether the
+/// payload type says `application/json; charset=utf-8` or not.
+fn normalise_json_media_types(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some(media) = map.remove("application/json; charset=utf-8") {
+                map.insert("application/json".into(), media);
+            }
+            map.values_mut().for_each(normalise_json_media_types);
+        }
+        Value::Array(items) => items.iter_mut().for_each(normalise_json_media_types),
+        _ => {}
     }
 }
 
@@ -180,7 +196,7 @@ async fn envelope(err: poem::Error) -> poem::Response {
 }
 
 /// The whole server: the API, `/openapi.json`, Swagger UI at `/docs`.
-pub fn app(state: Arc<AppState>) -> impl Endpoint {
+pub fn app(state: Arc<AppState>) -> impl Endpoint<Output = poem::Response> {
     let document = document();
     let ui = swagger_ui_html();
     Route::new()

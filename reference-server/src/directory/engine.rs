@@ -1,0 +1,497 @@
+/*!
+A small search engine over one collection: substring search through n-gram postings, and pages
+in sort order through ordered indexes, so that a directory request never scans or sorts the whole
+collection when an index can answer it.
+
+Why it exists: at 1M users a scan costs 43–390 ms and a sort ~860 ms per request
+(`shared/guides/design-anchors.md`), far above the 5 ms target. Here:
+
+- **Substring search.** Every searchable value is folded ([`super::fold`]) and cut into
+  trigrams of characters, padded at the end with a sentinel, so that every substring of one or two
+  characters is the prefix of some trigram. A text of 3+ characters intersects the postings of its
+  trigrams (smallest first) and verifies the few survivors with a substring test when it is longer
+  than 3; a text of 1–2 characters unites the postings of the trigrams it prefixes (exact, no
+  verification). Postings are sorted document positions.
+- **Order.** One sorted vector of document positions per sort key (and per group: channels put
+  featured rooms first whatever the direction), ordered by `(key, _id)`; a descending page walks
+  it backwards. Writes append to a pending list that the next read merges (a bulk load sorts
+  once; a single write is one binary-search insertion), so reads stay `&self`.
+- **Pages.** With no text, a page is a walk from the start of the ordered vector (the total is
+  known or counted without rendering anything). With text, the matches are either selected and
+  sorted directly (few matches) or found by walking the ordered vector against a bitmap of the
+  matches (many), whichever is estimated cheaper.
+
+Documents are identified by their position in the store (`UserIdx`/`RoomIdx`); what a document
+exposes to the engine is the [`Doc`] trait. Everything here is checked against a brute-force scan
+by the property tests of [`super::index`].
+*/
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+/// A sort key's value, in MongoDB's order for one field: missing (or `null`) before numbers
+/// before strings; strings in byte order (no collation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Key<'a> {
+    Missing,
+    Num(i64),
+    Str(&'a str),
+}
+
+impl<'a> Key<'a> {
+    pub fn opt_str(s: &'a Option<Box<str>>) -> Self {
+        s.as_deref().map_or(Key::Missing, Key::Str)
+    }
+}
+
+/// What the engine needs to know about a document.
+pub trait Doc {
+    fn id(&self) -> &str;
+    /// Whether the document is searchable at all (e.g. an active user with a username).
+    fn indexed(&self) -> bool;
+    /// Documents of a lower group come first in every order (e.g. featured channels).
+    fn group(&self) -> u8;
+    /// The folded values of a text field (several for multi-valued fields such as e-mails).
+    fn texts(&self, field: usize) -> &[Box<str>];
+    /// The sort key of an order: a primary and a secondary value; ties go to `_id`.
+    fn key(&self, order: usize) -> (Key<'_>, Key<'_>);
+}
+
+const SENTINEL: u32 = 0x1F_FFFF;
+
+fn pack(a: u32, b: u32, c: u32) -> u64 {
+    (u64::from(a) << 42) | (u64::from(b) << 21) | u64::from(c)
+}
+
+/// The padded trigrams of a document's values, sorted and deduplicated.
+fn doc_grams(values: &[Box<str>]) -> Vec<u64> {
+    let mut out = Vec::new();
+    for v in values {
+        let cs: Vec<u32> = v.chars().map(u32::from).collect();
+        let at = |j: usize| cs.get(j).copied().unwrap_or(SENTINEL);
+        for i in 0..cs.len() {
+            out.push(pack(cs[i], at(i + 1), at(i + 2)));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The postings of one text field.
+#[derive(Debug, Default)]
+struct GramIndex {
+    ids: HashMap<u64, u32>,
+    keys: BTreeSet<u64>,
+    lists: Vec<Vec<u32>>,
+}
+
+impl GramIndex {
+    fn add(&mut self, gram: u64, doc: u32) {
+        let id = *self.ids.entry(gram).or_insert_with(|| {
+            self.keys.insert(gram);
+            self.lists.push(Vec::new());
+            (self.lists.len() - 1) as u32
+        });
+        let list = &mut self.lists[id as usize];
+        match list.last() {
+            None => list.push(doc),
+            Some(&last) if last < doc => list.push(doc),
+            _ => {
+                if let Err(at) = list.binary_search(&doc) {
+                    list.insert(at, doc);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, gram: u64, doc: u32) {
+        if let Some(&id) = self.ids.get(&gram) {
+            let list = &mut self.lists[id as usize];
+            if let Ok(at) = list.binary_search(&doc) {
+                list.remove(at);
+            }
+        }
+    }
+
+    fn list(&self, gram: u64) -> &[u32] {
+        self.ids
+            .get(&gram)
+            .map_or(&[][..], |&id| &self.lists[id as usize])
+    }
+
+    /// Documents whose field contains `q` (folded, not empty), possibly with false positives
+    /// when `q` is longer than 3 characters (`needs_check` is then true).
+    fn candidates(&self, q: &[u32], universe: usize) -> (Vec<u32>, bool) {
+        if q.len() >= 3 {
+            let mut grams: Vec<u64> = q.windows(3).map(|w| pack(w[0], w[1], w[2])).collect();
+            grams.sort_unstable();
+            grams.dedup();
+            let mut lists: Vec<&[u32]> = grams.iter().map(|&g| self.list(g)).collect();
+            lists.sort_by_key(|l| l.len());
+            let mut out = lists[0].to_vec();
+            for list in &lists[1..] {
+                if out.len() <= 8 && q.len() > 3 {
+                    break; // few enough to verify directly
+                }
+                out.retain(|d| list.binary_search(d).is_ok());
+            }
+            (out, q.len() > 3)
+        } else {
+            let (lo, hi) = match q {
+                [a] => (pack(*a, 0, 0), pack(*a, SENTINEL, SENTINEL)),
+                [a, b] => (pack(*a, *b, 0), pack(*a, *b, SENTINEL)),
+                _ => unreachable!("empty text is not searched"),
+            };
+            let lists: Vec<&[u32]> = self.keys.range(lo..=hi).map(|&g| self.list(g)).collect();
+            (union(&lists, universe), false)
+        }
+    }
+}
+
+/// The sorted union of sorted lists.
+fn union(lists: &[&[u32]], universe: usize) -> Vec<u32> {
+    let total: usize = lists.iter().map(|l| l.len()).sum();
+    match lists {
+        [] => Vec::new(),
+        [one] => one.to_vec(),
+        _ if total > universe / 16 => {
+            let mut bits = Bitmap::new(universe);
+            for &d in lists.iter().flat_map(|l| l.iter()) {
+                bits.set(d);
+            }
+            bits.ones()
+        }
+        _ => {
+            let mut all: Vec<u32> = lists.iter().flat_map(|l| l.iter().copied()).collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        }
+    }
+}
+
+struct Bitmap(Vec<u64>);
+
+impl Bitmap {
+    fn new(universe: usize) -> Self {
+        Bitmap(vec![0; universe.div_ceil(64) + 1])
+    }
+    fn set(&mut self, d: u32) {
+        let d = d as usize;
+        if d / 64 >= self.0.len() {
+            self.0.resize(d / 64 + 1, 0);
+        }
+        self.0[d / 64] |= 1 << (d % 64);
+    }
+    fn get(&self, d: u32) -> bool {
+        let d = d as usize;
+        self.0.get(d / 64).is_some_and(|w| w & (1 << (d % 64)) != 0)
+    }
+    fn ones(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (i, &w) in self.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                let b = w.trailing_zeros();
+                out.push((i * 64) as u32 + b);
+                w &= w - 1;
+            }
+        }
+        out
+    }
+}
+
+/// One ordered index (of one group): sorted positions plus writes not merged yet.
+#[derive(Debug, Default)]
+struct Sorted {
+    sorted: Vec<u32>,
+    pending: Vec<u32>,
+}
+
+/// A page of results and the number of matches regardless of paging.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Page {
+    pub items: Vec<u32>,
+    pub total: usize,
+}
+
+/// What to page through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageSpec {
+    pub order: usize,
+    pub descending: bool,
+    pub offset: usize,
+    pub count: usize,
+}
+
+pub struct Engine<D> {
+    docs: Vec<Option<D>>,
+    fields: Vec<GramIndex>,
+    /// `orders[order][group]`.
+    orders: Vec<Vec<RwLock<Sorted>>>,
+    indexed: usize,
+}
+
+impl<D> std::fmt::Debug for Engine<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("docs", &self.docs.len())
+            .field("indexed", &self.indexed)
+            .field("fields", &self.fields.len())
+            .field("orders", &self.orders.len())
+            .finish()
+    }
+}
+
+fn compare<D: Doc>(docs: &[Option<D>], order: usize, a: u32, b: u32) -> Ordering {
+    let da = docs[a as usize].as_ref().expect("ordered doc exists");
+    let db = docs[b as usize].as_ref().expect("ordered doc exists");
+    da.key(order)
+        .cmp(&db.key(order))
+        .then_with(|| da.id().cmp(db.id()))
+}
+
+fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
+    if s.pending.is_empty() {
+        return;
+    }
+    let mut pending = std::mem::take(&mut s.pending);
+    if pending.len() <= 64 {
+        for p in pending {
+            let at = s
+                .sorted
+                .binary_search_by(|&e| compare(docs, order, e, p))
+                .unwrap_or_else(|at| at);
+            s.sorted.insert(at, p);
+        }
+        return;
+    }
+    pending.sort_unstable_by(|&a, &b| compare(docs, order, a, b));
+    let old = std::mem::take(&mut s.sorted);
+    let mut merged = Vec::with_capacity(old.len() + pending.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() && j < pending.len() {
+        if compare(docs, order, old[i], pending[j]) == Ordering::Less {
+            merged.push(old[i]);
+            i += 1;
+        } else {
+            merged.push(pending[j]);
+            j += 1;
+        }
+    }
+    merged.extend_from_slice(&old[i..]);
+    merged.extend_from_slice(&pending[j..]);
+    s.sorted = merged;
+}
+
+impl<D: Doc> Engine<D> {
+    pub fn new(fields: usize, orders: usize, groups: usize) -> Self {
+        Self {
+            docs: Vec::new(),
+            fields: (0..fields).map(|_| GramIndex::default()).collect(),
+            orders: (0..orders)
+                .map(|_| (0..groups).map(|_| RwLock::default()).collect())
+                .collect(),
+            indexed: 0,
+        }
+    }
+
+    pub fn doc(&self, idx: u32) -> Option<&D> {
+        self.docs.get(idx as usize).and_then(Option::as_ref)
+    }
+
+    /// How many documents are searchable.
+    pub fn indexed_count(&self) -> usize {
+        self.indexed
+    }
+
+    /// Puts `new` at position `idx` (or removes what is there with `None`), updating only the
+    /// postings and orders whose inputs changed.
+    pub fn upsert(&mut self, idx: u32, new: Option<D>) {
+        let i = idx as usize;
+        if self.docs.len() <= i {
+            self.docs.resize_with(i + 1, || None);
+        }
+        let old = self.docs[i].as_ref().filter(|d| d.indexed());
+        let fresh = new.as_ref().filter(|d| d.indexed());
+        for (f, index) in self.fields.iter_mut().enumerate() {
+            let before = old.map(|d| d.texts(f));
+            let after = fresh.map(|d| d.texts(f));
+            if before == after {
+                continue;
+            }
+            let before = before.map(doc_grams).unwrap_or_default();
+            let after = after.map(doc_grams).unwrap_or_default();
+            for g in before.iter().filter(|g| after.binary_search(g).is_err()) {
+                index.remove(*g, idx);
+            }
+            for g in after.iter().filter(|g| before.binary_search(g).is_err()) {
+                index.add(*g, idx);
+            }
+        }
+        let mut changed = vec![false; self.orders.len()];
+        for (order, groups) in self.orders.iter_mut().enumerate() {
+            changed[order] = match (old, fresh) {
+                (None, None) => false,
+                (Some(o), Some(n)) => {
+                    o.group() != n.group() || o.key(order) != n.key(order) || o.id() != n.id()
+                }
+                _ => true,
+            };
+            if let (true, Some(o)) = (changed[order], old) {
+                let s = groups[o.group() as usize].get_mut();
+                merge_pending(s, &self.docs, order);
+                if let Ok(at) = s
+                    .sorted
+                    .binary_search_by(|&e| compare(&self.docs, order, e, idx))
+                {
+                    s.sorted.remove(at);
+                }
+            }
+        }
+        self.indexed = self.indexed - usize::from(old.is_some()) + usize::from(fresh.is_some());
+        let group = fresh.map(|d| d.group() as usize);
+        self.docs[i] = new;
+        if let Some(group) = group {
+            for (order, groups) in self.orders.iter_mut().enumerate() {
+                if changed[order] {
+                    groups[group].get_mut().pending.push(idx);
+                }
+            }
+        }
+    }
+
+    fn sorted(&self, order: usize, group: usize) -> RwLockReadGuard<'_, Sorted> {
+        let lock = &self.orders[order][group];
+        {
+            let read = lock.read();
+            if read.pending.is_empty() {
+                return read;
+            }
+        }
+        let mut write = lock.write();
+        merge_pending(&mut write, &self.docs, order);
+        RwLockWriteGuard::downgrade(write)
+    }
+
+    /// Searchable documents whose field among `fields` contains the folded text `q`, sorted by
+    /// position. `q` must not be empty.
+    pub fn matching(&self, fields: &[usize], q: &str) -> Vec<u32> {
+        let chars: Vec<u32> = q.chars().map(u32::from).collect();
+        let universe = self.docs.len();
+        let per_field: Vec<Vec<u32>> = fields
+            .iter()
+            .map(|&f| {
+                let (mut found, check) = self.fields[f].candidates(&chars, universe);
+                if check {
+                    found.retain(|&d| {
+                        self.doc(d)
+                            .is_some_and(|doc| doc.texts(f).iter().any(|v| v.contains(q)))
+                    });
+                }
+                found
+            })
+            .collect();
+        let lists: Vec<&[u32]> = per_field.iter().map(Vec::as_slice).collect();
+        union(&lists, universe)
+    }
+
+    /// The page `spec` of the searchable documents that are in `matches` (all of them when
+    /// `None`) and pass `visible`. `known_total` spares counting when `matches` is `None` and
+    /// the caller knows how many documents are visible.
+    pub fn page(
+        &self,
+        spec: PageSpec,
+        matches: Option<&[u32]>,
+        visible: &dyn Fn(u32, &D) -> bool,
+        known_total: Option<usize>,
+    ) -> Page {
+        let groups = self.orders[spec.order].len();
+        let Some(matches) = matches else {
+            return self.walk(spec, groups, &|d, doc| visible(d, doc), known_total);
+        };
+        let hits: Vec<u32> = matches
+            .iter()
+            .copied()
+            .filter(|&d| self.doc(d).is_some_and(|doc| doc.indexed() && visible(d, doc)))
+            .collect();
+        let total = hits.len();
+        let want = spec.offset.saturating_add(spec.count).min(total);
+        if spec.offset >= total || spec.count == 0 {
+            return Page {
+                items: Vec::new(),
+                total,
+            };
+        }
+        let walk_cost = want as f64 * (self.indexed.max(1) as f64 / total as f64);
+        let select_cost = total as f64 * 8.0;
+        if total <= 4096 || select_cost <= walk_cost {
+            let mut hits = hits;
+            let cmp = |a: &u32, b: &u32| self.full_compare(spec, *a, *b);
+            if want < total {
+                hits.select_nth_unstable_by(want - 1, cmp);
+                hits.truncate(want);
+            }
+            hits.sort_unstable_by(cmp);
+            return Page {
+                items: hits[spec.offset..].to_vec(),
+                total,
+            };
+        }
+        let mut bits = Bitmap::new(self.docs.len());
+        for &d in &hits {
+            bits.set(d);
+        }
+        self.walk(spec, groups, &|d, _| bits.get(d), Some(total))
+    }
+
+    /// The order of a page: group first, then key and `_id` in the page's direction.
+    fn full_compare(&self, spec: PageSpec, a: u32, b: u32) -> Ordering {
+        let (da, db) = (self.doc(a).expect("hit"), self.doc(b).expect("hit"));
+        let within = compare(&self.docs, spec.order, a, b);
+        da.group().cmp(&db.group()).then(if spec.descending {
+            within.reverse()
+        } else {
+            within
+        })
+    }
+
+    fn walk(
+        &self,
+        spec: PageSpec,
+        groups: usize,
+        keep: &dyn Fn(u32, &D) -> bool,
+        known_total: Option<usize>,
+    ) -> Page {
+        let mut items = Vec::with_capacity(spec.count.min(1024));
+        let mut seen = 0usize;
+        'groups: for group in 0..groups {
+            let s = self.sorted(spec.order, group);
+            let iter: Box<dyn Iterator<Item = &u32>> = if spec.descending {
+                Box::new(s.sorted.iter().rev())
+            } else {
+                Box::new(s.sorted.iter())
+            };
+            for &d in iter {
+                let doc = self.doc(d).expect("ordered doc exists");
+                if !keep(d, doc) {
+                    continue;
+                }
+                if seen >= spec.offset && items.len() < spec.count {
+                    items.push(d);
+                }
+                seen += 1;
+                if known_total.is_some() && items.len() >= spec.count {
+                    break 'groups;
+                }
+            }
+        }
+        Page {
+            items,
+            total: known_total.unwrap_or(seen),
+        }
+    }
+}
