@@ -5,14 +5,18 @@ project's executable definition of "correct".
 Layout, from the bottom up (see ARCHITECTURE.md):
 - [`time`], [`query_string`], [`secret`]: parsing and hashing with Rocket.Chat's semantics;
 - [`model`], [`store`], [`fixtures`]: the data and its indexes;
-- [`presence`], [`accounts`], [`settings`]: the rules, plain Rust, tested without a socket;
+- [`presence`], [`directory`], [`accounts`], [`settings`]: the rules, plain Rust, tested without a
+  socket;
 - [`api`]: the thin HTTP layer (poem-openapi), the OpenAPI document and Swagger UI.
 */
 
 pub mod accounts;
 pub mod api;
+pub mod companion;
+pub mod directory;
 pub mod fixtures;
 pub mod model;
+pub mod permissions;
 pub mod presence;
 pub mod query_string;
 pub mod secret;

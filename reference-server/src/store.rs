@@ -13,7 +13,9 @@ Indexes kept:
 - the users that appear in the full presence list (a username and a status other than offline),
   in insertion order, with their presence JSON pre-rendered and the whole list cached until it
   changes;
-- each user's rooms (Rocket.Chat's `__rooms`).
+- each user's rooms (Rocket.Chat's `__rooms`);
+- the directory's search index ([`crate::directory::DirectoryIndex`]): n-gram postings and ordered
+  indexes over users and rooms, updated by every write below.
 */
 
 use std::collections::{BTreeSet, HashMap};
@@ -21,6 +23,7 @@ use std::collections::{BTreeSet, HashMap};
 use bytes::Bytes;
 use parking_lot::Mutex;
 
+use crate::directory::DirectoryIndex;
 use crate::model::{Room, RoomIdx, Team, User, UserIdx};
 use crate::presence;
 use crate::time::Millis;
@@ -67,6 +70,9 @@ pub struct Store {
     room_by_id: HashMap<String, RoomIdx>,
     room_by_name: HashMap<String, RoomIdx>,
     teams: Vec<Team>,
+
+    /// The directory's search index over users and rooms (see [`crate::directory`]).
+    directory: DirectoryIndex,
 }
 
 fn key(s: &str) -> String {
@@ -146,6 +152,18 @@ impl Store {
             .flat_map(|rooms| rooms.iter().copied())
     }
 
+    /// Whether the user belongs to the room (the room is in the user's `__rooms`).
+    pub fn is_member(&self, user: UserIdx, room: RoomIdx) -> bool {
+        self.user_rooms
+            .get(user as usize)
+            .is_some_and(|rooms| rooms.contains(&room))
+    }
+
+    /// The directory's search index, current with every write.
+    pub fn directory_index(&self) -> &DirectoryIndex {
+        &self.directory
+    }
+
     // ---- users: writes ----
 
     /// Adds a user. Its `updated_at` is kept as given.
@@ -213,10 +231,12 @@ impl Store {
     pub fn remove_user(&mut self, idx: UserIdx) -> Option<User> {
         self.user(idx)?;
         self.unindex_user(idx);
+        self.directory.remove_user(idx);
         let rooms = std::mem::take(&mut self.user_rooms[idx as usize]);
         for room in rooms {
             if let Some(Some(r)) = self.rooms.get_mut(room as usize) {
                 r.members.retain(|&m| m != idx);
+                self.directory.upsert_room(room, r);
             }
         }
         self.presence_json[idx as usize] = Box::default();
@@ -240,6 +260,7 @@ impl Store {
             *self.full_list_cache.get_mut() = None;
         }
         self.presence_json[idx as usize] = presence::render_user(user);
+        self.directory.upsert_user(idx, user);
     }
 
     fn unindex_user(&mut self, idx: UserIdx) {
@@ -306,6 +327,7 @@ impl Store {
                 rooms.insert(idx);
             }
         }
+        self.directory.upsert_room(idx, &room);
         self.rooms.push(Some(room));
         Ok(idx)
     }
@@ -320,6 +342,7 @@ impl Store {
         }
         r.members.push(user);
         self.user_rooms[user as usize].insert(room);
+        self.directory.upsert_room(room, r);
         true
     }
 
@@ -328,6 +351,7 @@ impl Store {
         let room = self.rooms.get_mut(idx as usize)?.take()?;
         self.room_by_id.remove(&room.id);
         self.room_by_name.remove(&room.name);
+        self.directory.remove_room(idx);
         for &member in &room.members {
             if let Some(rooms) = self.user_rooms.get_mut(member as usize) {
                 rooms.remove(&idx);

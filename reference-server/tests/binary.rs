@@ -157,3 +157,21 @@ fn a_missing_fixture_file_stops_the_server_with_its_path() {
         "{err}"
     );
 }
+
+#[test]
+fn companion_demo_script_passes_against_the_binary() {
+    let server = start(&[]);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/companion-demo.sh");
+    let out = Command::new("bash")
+        .arg(&script)
+        .arg(&server.url)
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.ends_with("OK\n"), "{stdout}");
+}

@@ -12,7 +12,9 @@ documents' examples are attached to the answers.
 
 pub mod auth;
 pub mod common;
+pub mod companion;
 pub mod control;
+pub mod directory;
 pub mod info;
 pub mod presence;
 
@@ -32,8 +34,16 @@ use common::{json_response, ErrorBody, AUTH_TOKEN_SCHEME, USER_ID_SCHEME};
 pub enum ApiTags {
     /// Users' presence (Rocket.Chat REST API).
     Users,
+    /// Search users, channels and teams (Rocket.Chat REST API).
+    Directory,
     /// Log in to get the `X-Auth-Token` and `X-User-Id` every other call needs.
     Authentication,
+    /// Companion API: create, change and delete users (most need an admin).
+    UserManagement,
+    /// Companion API: create and delete channels and private groups, invite users.
+    Rooms,
+    /// Companion API: create and delete teams, move rooms into them.
+    Teams,
     /// Server information.
     Miscellaneous,
     /// Not part of Rocket.Chat: controls the reference server's clock, settings and data for
@@ -44,6 +54,8 @@ pub enum ApiTags {
 type Apis = (
     auth::AuthApi,
     presence::PresenceApi,
+    directory::DirectoryApi,
+    companion::CompanionApi,
     info::InfoApi,
     control::ControlApi,
 );
@@ -53,6 +65,8 @@ fn service() -> OpenApiService<Apis, ()> {
         (
             auth::AuthApi,
             presence::PresenceApi,
+            directory::DirectoryApi,
+            companion::CompanionApi,
             info::InfoApi,
             control::ControlApi,
         ),
@@ -144,6 +158,19 @@ fn attach_seed_examples(doc: &mut Value) {
     if let Some(media) = doc.pointer_mut(content).and_then(Value::as_object_mut) {
         media.insert("examples".into(), seed_presence_examples());
     }
+    let directory = "/paths/~1api~1v1~1directory/get/responses";
+    if let Some(media) = doc
+        .pointer_mut(&format!("{directory}/200/content/application~1json"))
+        .and_then(Value::as_object_mut)
+    {
+        media.insert("examples".into(), directory::seed_examples());
+    }
+    if let Some(media) = doc
+        .pointer_mut(&format!("{directory}/400/content/application~1json"))
+        .and_then(Value::as_object_mut)
+    {
+        media.insert("examples".into(), directory::error_examples());
+    }
     let unauthorized = json!({"success": false, "error": common::NOT_LOGGED_IN, "status": "error", "message": common::NOT_LOGGED_IN});
     let invalid = json!({"success": false, "errorType": "error-invalid-params", "error": "must NOT have additional properties"});
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
@@ -185,6 +212,17 @@ pub fn swagger_ui_html() -> String {
 async fn envelope(err: poem::Error) -> poem::Response {
     if err.is_from_response() {
         return err.into_response();
+    }
+    if let Some(parse) = err.downcast_ref::<poem_openapi::error::ParseRequestPayloadError>() {
+        let message = if parse.reason.contains("unknown field") {
+            "must NOT have additional properties".to_owned()
+        } else {
+            parse.reason.clone()
+        };
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            &ErrorBody::typed(message, "error-invalid-params"),
+        );
     }
     let status = err.status();
     let message = match status {

@@ -1,0 +1,780 @@
+/*!
+The directory's index over the store: what each user and room looks like to a search (folded
+text fields, sort keys, visibility flags), kept in three [`Engine`]s (users, channels, team main
+rooms) plus the counters the answers need (visible users per workspace, rooms per team).
+
+Why it exists apart from the rules: the store calls [`DirectoryIndex::upsert_user`] and friends on
+every write, so the index is never stale, and the rules ([`super::search`]) only ask questions
+("the page of users matching this text, in this order") without seeing postings or orders.
+*/
+
+use std::collections::HashMap;
+
+use super::engine::{Doc, Engine, Key, Page, PageSpec};
+use super::fold::fold;
+use crate::model::{Room, RoomIdx, RoomType, User, UserIdx};
+
+/// A user field the directory can search.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UserField {
+    Username = 0,
+    Name = 1,
+    Bio = 2,
+    Nickname = 3,
+    /// `emails.address`, any of the user's addresses.
+    Email = 4,
+}
+
+impl UserField {
+    /// The field an `Accounts_SearchFields` entry names; names the directory cannot search
+    /// (custom fields, unknown names) are `None` and match nothing, as in Rocket.Chat.
+    pub fn from_setting(name: &str) -> Option<Self> {
+        Some(match name {
+            "username" => UserField::Username,
+            "name" => UserField::Name,
+            "bio" => UserField::Bio,
+            "nickname" => UserField::Nickname,
+            "emails.address" => UserField::Email,
+            _ => return None,
+        })
+    }
+}
+
+/// The orders users can be listed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserOrder {
+    Name = 0,
+    Username = 1,
+    CreatedAt = 2,
+    Bio = 3,
+    /// `{"emails.address": 1, username: 1}`: an array sorts by its smallest element ascending...
+    EmailAscending = 4,
+    /// ...and by its largest descending, as in MongoDB.
+    EmailDescending = 5,
+    /// Users have no `usersCount`: every key is missing, so the order is `_id`'s.
+    UsersCount = 6,
+}
+
+const USER_ORDERS: usize = 7;
+
+/// The orders channels and teams can be listed in; featured rooms always come first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomOrder {
+    Name = 0,
+    /// `createdAt` sorts by the room's `ts`.
+    CreatedAt = 1,
+    UsersCount = 2,
+    /// Rooms keep no `usernames` (Rocket.Chat dropped the field): every key is missing.
+    Usernames = 3,
+    /// `lastMessage.ts`.
+    LastMessage = 4,
+}
+
+const ROOM_ORDERS: usize = 5;
+
+/// A user as the directory sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserDoc {
+    id: Box<str>,
+    /// Active and with a username: the only users a search can return.
+    listed: bool,
+    federated: bool,
+    texts: [Box<[Box<str>]>; 5],
+    username: Option<Box<str>>,
+    name: Option<Box<str>>,
+    bio: Option<Box<str>>,
+    created_at: i64,
+    email_min: Option<Box<str>>,
+    email_max: Option<Box<str>>,
+}
+
+fn folded(values: impl IntoIterator<Item = impl AsRef<str>>) -> Box<[Box<str>]> {
+    values
+        .into_iter()
+        .map(|v| fold(v.as_ref()).into_boxed_str())
+        .collect()
+}
+
+fn boxed(s: &Option<String>) -> Option<Box<str>> {
+    s.as_deref().map(Box::from)
+}
+
+impl UserDoc {
+    pub fn new(user: &User) -> Self {
+        let addresses = user.emails.iter().map(|e| e.address.as_str());
+        Self {
+            id: user.id.as_str().into(),
+            listed: user.active && user.username.is_some(),
+            federated: user.is_federated(),
+            texts: [
+                folded(&user.username),
+                folded(&user.name),
+                folded(&user.bio),
+                folded(&user.nickname),
+                folded(addresses.clone()),
+            ],
+            username: boxed(&user.username),
+            name: boxed(&user.name),
+            bio: boxed(&user.bio),
+            created_at: user.created_at,
+            email_min: addresses.clone().min().map(Box::from),
+            email_max: addresses.max().map(Box::from),
+        }
+    }
+
+    pub fn is_federated(&self) -> bool {
+        self.federated
+    }
+}
+
+impl Doc for UserDoc {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn indexed(&self) -> bool {
+        self.listed
+    }
+    fn group(&self) -> u8 {
+        0
+    }
+    fn texts(&self, field: usize) -> &[Box<str>] {
+        &self.texts[field]
+    }
+    fn key(&self, order: usize) -> (Key<'_>, Key<'_>) {
+        const NAME: usize = UserOrder::Name as usize;
+        const USERNAME: usize = UserOrder::Username as usize;
+        const CREATED: usize = UserOrder::CreatedAt as usize;
+        const BIO: usize = UserOrder::Bio as usize;
+        const EMAIL_ASC: usize = UserOrder::EmailAscending as usize;
+        const EMAIL_DESC: usize = UserOrder::EmailDescending as usize;
+        match order {
+            NAME => (Key::opt_str(&self.name), Key::Missing),
+            USERNAME => (Key::opt_str(&self.username), Key::Missing),
+            CREATED => (Key::Num(self.created_at), Key::Missing),
+            BIO => (Key::opt_str(&self.bio), Key::Missing),
+            EMAIL_ASC => (Key::opt_str(&self.email_min), Key::opt_str(&self.username)),
+            EMAIL_DESC => (Key::opt_str(&self.email_max), Key::opt_str(&self.username)),
+            _ => (Key::Missing, Key::Missing),
+        }
+    }
+}
+
+/// Which rooms a room search looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoomSet {
+    /// Channels and private groups that are neither discussions, team main rooms nor DMs.
+    Channels,
+    /// Team main rooms.
+    Teams,
+}
+
+/// A room as the directory sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoomDoc {
+    id: Box<str>,
+    indexed: bool,
+    featured_rank: u8,
+    t: RoomType,
+    team_id: Option<Box<str>>,
+    texts: [Box<[Box<str>]>; 2],
+    name: Box<str>,
+    ts: i64,
+    users_count: i64,
+    last_message_ts: Option<i64>,
+}
+
+impl RoomDoc {
+    pub fn new(room: &Room, set: RoomSet) -> Self {
+        let is_channel = room.prid.is_none() && !room.team_main && room.t != RoomType::Direct;
+        Self {
+            id: room.id.as_str().into(),
+            indexed: match set {
+                RoomSet::Channels => is_channel,
+                RoomSet::Teams => room.team_main && room.prid.is_none(),
+            },
+            // `{featured: -1}`: true, then false, then missing.
+            featured_rank: match room.featured {
+                Some(true) => 0,
+                Some(false) => 1,
+                None => 2,
+            },
+            t: room.t,
+            team_id: boxed(&room.team_id),
+            texts: [folded([&room.name]), folded(&room.fname)],
+            name: room.name.as_str().into(),
+            ts: room.ts,
+            users_count: room.members.len() as i64,
+            last_message_ts: room.last_message_ts,
+        }
+    }
+
+    pub fn t(&self) -> RoomType {
+        self.t
+    }
+
+    pub fn team_id(&self) -> Option<&str> {
+        self.team_id.as_deref()
+    }
+}
+
+impl Doc for RoomDoc {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn indexed(&self) -> bool {
+        self.indexed
+    }
+    fn group(&self) -> u8 {
+        self.featured_rank
+    }
+    fn texts(&self, field: usize) -> &[Box<str>] {
+        &self.texts[field]
+    }
+    fn key(&self, order: usize) -> (Key<'_>, Key<'_>) {
+        const NAME: usize = RoomOrder::Name as usize;
+        const CREATED: usize = RoomOrder::CreatedAt as usize;
+        const USERS: usize = RoomOrder::UsersCount as usize;
+        const LAST: usize = RoomOrder::LastMessage as usize;
+        let primary = match order {
+            NAME => Key::Str(&self.name),
+            CREATED => Key::Num(self.ts),
+            USERS => Key::Num(self.users_count),
+            LAST => self.last_message_ts.map_or(Key::Missing, Key::Num),
+            _ => Key::Missing,
+        };
+        (primary, Key::Missing)
+    }
+}
+
+/// A user search.
+#[derive(Debug, Clone)]
+pub struct UserSearch<'a> {
+    /// Trimmed, not folded; empty matches every user.
+    pub text: &'a str,
+    pub fields: &'a [UserField],
+    pub include_federated: bool,
+    pub order: UserOrder,
+    pub descending: bool,
+    pub offset: usize,
+    pub count: usize,
+}
+
+/// A channel or team search.
+#[derive(Debug, Clone)]
+pub struct RoomSearch<'a> {
+    /// Trimmed, not folded; empty matches every room.
+    pub text: &'a str,
+    pub order: RoomOrder,
+    pub descending: bool,
+    pub offset: usize,
+    pub count: usize,
+}
+
+#[derive(Debug)]
+pub struct DirectoryIndex {
+    users: Engine<UserDoc>,
+    channels: Engine<RoomDoc>,
+    teams: Engine<RoomDoc>,
+    local_users: usize,
+    federated_users: usize,
+    rooms_per_team: HashMap<Box<str>, usize>,
+}
+
+impl Default for DirectoryIndex {
+    fn default() -> Self {
+        Self {
+            users: Engine::new(5, USER_ORDERS, 1),
+            channels: Engine::new(2, ROOM_ORDERS, 3),
+            teams: Engine::new(2, ROOM_ORDERS, 3),
+            local_users: 0,
+            federated_users: 0,
+            rooms_per_team: HashMap::new(),
+        }
+    }
+}
+
+impl DirectoryIndex {
+    /// Indexes a new or changed user.
+    pub fn upsert_user(&mut self, idx: UserIdx, user: &User) {
+        self.set_user(idx, Some(UserDoc::new(user)));
+    }
+
+    pub fn remove_user(&mut self, idx: UserIdx) {
+        self.set_user(idx, None);
+    }
+
+    fn set_user(&mut self, idx: UserIdx, doc: Option<UserDoc>) {
+        let count = |d: Option<&UserDoc>| match d {
+            Some(d) if d.listed => (usize::from(!d.federated), usize::from(d.federated)),
+            _ => (0, 0),
+        };
+        let (old_local, old_fed) = count(self.users.doc(idx));
+        let (new_local, new_fed) = count(doc.as_ref());
+        self.local_users = self.local_users - old_local + new_local;
+        self.federated_users = self.federated_users - old_fed + new_fed;
+        self.users.upsert(idx, doc);
+    }
+
+    /// Indexes a new or changed room (members included: `usersCount` is a sort key).
+    pub fn upsert_room(&mut self, idx: RoomIdx, room: &Room) {
+        self.set_room(
+            idx,
+            Some(RoomDoc::new(room, RoomSet::Channels)),
+            Some(RoomDoc::new(room, RoomSet::Teams)),
+        );
+    }
+
+    pub fn remove_room(&mut self, idx: RoomIdx) {
+        self.set_room(idx, None, None);
+    }
+
+    fn set_room(&mut self, idx: RoomIdx, channel: Option<RoomDoc>, team: Option<RoomDoc>) {
+        if let Some(old) = self.channels.doc(idx).and_then(|d| d.team_id.clone()) {
+            if let Some(n) = self.rooms_per_team.get_mut(&old) {
+                *n -= 1;
+            }
+        }
+        if let Some(new) = channel.as_ref().and_then(|d| d.team_id.clone()) {
+            *self.rooms_per_team.entry(new).or_default() += 1;
+        }
+        self.channels.upsert(idx, channel);
+        self.teams.upsert(idx, team);
+    }
+
+    /// Rocket.Chat's `Rooms.countByTeamId`: every room carrying the team's id, the main room
+    /// included.
+    pub fn rooms_count(&self, team_id: &str) -> usize {
+        self.rooms_per_team.get(team_id).copied().unwrap_or(0)
+    }
+
+    /// Active users with a username matching the search, federated ones only if asked.
+    pub fn search_users(&self, q: &UserSearch<'_>) -> Page {
+        let spec = PageSpec {
+            order: q.order as usize,
+            descending: q.descending,
+            offset: q.offset,
+            count: q.count,
+        };
+        let include_federated = q.include_federated;
+        let visible = move |_: u32, d: &UserDoc| include_federated || !d.federated;
+        if q.text.is_empty() {
+            let known = self.local_users + if include_federated { self.federated_users } else { 0 };
+            return self.users.page(spec, None, &visible, Some(known));
+        }
+        let mut fields: Vec<usize> = q.fields.iter().map(|&f| f as usize).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        let matches = self.users.matching(&fields, &fold(q.text));
+        self.users.page(spec, Some(&matches), &visible, None)
+    }
+
+    /// Rooms of `set` matching the search by `name` or `fname` that pass `visible`.
+    pub fn search_rooms(
+        &self,
+        set: RoomSet,
+        q: &RoomSearch<'_>,
+        visible: &dyn Fn(RoomIdx, &RoomDoc) -> bool,
+    ) -> Page {
+        let engine = match set {
+            RoomSet::Channels => &self.channels,
+            RoomSet::Teams => &self.teams,
+        };
+        let spec = PageSpec {
+            order: q.order as usize,
+            descending: q.descending,
+            offset: q.offset,
+            count: q.count,
+        };
+        if q.text.is_empty() {
+            return engine.page(spec, None, visible, None);
+        }
+        let matches = engine.matching(&[0, 1], &fold(q.text));
+        engine.page(spec, Some(&matches), visible, None)
+    }
+
+    /// How many users a search without text can list (active, with a username).
+    pub fn listed_users(&self, include_federated: bool) -> usize {
+        self.local_users + if include_federated { self.federated_users } else { 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::fold::contains_folded;
+    use crate::model::{Email, Status};
+    use crate::store::tests::user;
+    use proptest::prelude::*;
+    use serde_json::Map;
+
+    fn all_fields() -> Vec<UserField> {
+        vec![
+            UserField::Username,
+            UserField::Name,
+            UserField::Bio,
+            UserField::Nickname,
+            UserField::Email,
+        ]
+    }
+
+    fn search(text: &str) -> UserSearch<'static> {
+        UserSearch {
+            text: Box::leak(text.to_owned().into_boxed_str()),
+            fields: Box::leak(all_fields().into_boxed_slice()),
+            include_federated: false,
+            order: UserOrder::Name,
+            descending: false,
+            offset: 0,
+            count: 100,
+        }
+    }
+
+    fn ids(index: &DirectoryIndex, page: &Page) -> Vec<String> {
+        page.items
+            .iter()
+            .map(|&i| index.users.doc(i).unwrap().id.to_string())
+            .collect()
+    }
+
+    #[test]
+    fn short_and_long_texts_find_substrings_anywhere() {
+        let mut index = DirectoryIndex::default();
+        let mut a = user("a", "alpha", Status::Online, 0);
+        a.name = Some("Gene Wilder".into());
+        let mut b = user("b", "beta", Status::Online, 0);
+        b.name = Some("Eugene".into());
+        index.upsert_user(0, &a);
+        index.upsert_user(1, &b);
+        for (text, want) in [
+            ("g", vec!["a", "b"]),
+            ("ge", vec!["a", "b"]),
+            ("gen", vec!["a", "b"]),
+            ("GENE", vec!["a", "b"]),
+            ("eug", vec!["b"]),
+            ("r", vec!["a"]),
+            ("er", vec!["a"]),
+            ("wilder", vec!["a"]),
+            ("gene w", vec!["a"]),
+            ("x", vec![]),
+            ("ene wi", vec!["a"]),
+        ] {
+            let page = index.search_users(&search(text));
+            let mut found = ids(&index, &page);
+            found.sort();
+            assert_eq!(found, want, "text {text:?}");
+            assert_eq!(page.total, want.len());
+        }
+    }
+
+    #[test]
+    fn changes_and_removals_reach_postings_orders_and_counters() {
+        let mut index = DirectoryIndex::default();
+        index.upsert_user(0, &user("a", "alpha", Status::Online, 0));
+        index.upsert_user(1, &user("b", "beta", Status::Online, 0));
+        assert_eq!(index.search_users(&search("")).total, 2);
+        let mut renamed = user("a", "omega", Status::Online, 0);
+        renamed.name = Some("Zed".into());
+        index.upsert_user(0, &renamed);
+        assert_eq!(index.search_users(&search("alpha")).total, 0);
+        assert_eq!(ids(&index, &index.search_users(&search("ome"))), ["a"]);
+        assert_eq!(ids(&index, &index.search_users(&search(""))), ["b", "a"]);
+        index.remove_user(1);
+        assert_eq!(ids(&index, &index.search_users(&search(""))), ["a"]);
+        let mut inactive = renamed.clone();
+        inactive.active = false;
+        index.upsert_user(0, &inactive);
+        assert_eq!(index.search_users(&search("")).total, 0);
+        assert_eq!(index.listed_users(true), 0);
+    }
+
+    #[test]
+    fn email_order_uses_smallest_address_ascending_and_largest_descending() {
+        let mut index = DirectoryIndex::default();
+        let mut a = user("a", "a", Status::Online, 0);
+        a.emails = vec![email("m@x"), email("b@x")];
+        let mut b = user("b", "b", Status::Online, 0);
+        b.emails = vec![email("c@x")];
+        index.upsert_user(0, &a);
+        index.upsert_user(1, &b);
+        let mut q = search("");
+        q.order = UserOrder::EmailAscending;
+        assert_eq!(ids(&index, &index.search_users(&q)), ["a", "b"]);
+        q.order = UserOrder::EmailDescending;
+        q.descending = true;
+        assert_eq!(ids(&index, &index.search_users(&q)), ["a", "b"]);
+    }
+
+    fn email(address: &str) -> Email {
+        Email {
+            address: address.into(),
+            verified: false,
+        }
+    }
+
+    #[test]
+    fn bulk_loads_and_large_pages_agree_with_a_plain_sort() {
+        let mut index = DirectoryIndex::default();
+        let mut names = Vec::new();
+        for i in 0..5000u32 {
+            let mut u = user(&format!("u{:05}", (i * 7919) % 5000), "x", Status::Online, 0);
+            u.username = Some(format!("member{i}"));
+            u.name = Some(format!("Member {}", (i * 31) % 977));
+            names.push((u.name.clone().unwrap(), u.id.clone()));
+            index.upsert_user(i, &u);
+        }
+        names.sort();
+        for (text, offset) in [("", 0), ("", 4990), ("member", 0), ("member", 2500), ("mem", 100)] {
+            let mut q = search(text);
+            q.offset = offset;
+            let page = index.search_users(&q);
+            let want: Vec<String> = names.iter().skip(offset).take(100).map(|n| n.1.clone()).collect();
+            assert_eq!(ids(&index, &page), want, "text {text:?} offset {offset}");
+            assert_eq!(page.total, 5000);
+            q.descending = true;
+            let page = index.search_users(&q);
+            let want: Vec<String> = names.iter().rev().skip(offset).take(100).map(|n| n.1.clone()).collect();
+            assert_eq!(ids(&index, &page), want, "descending, text {text:?} offset {offset}");
+        }
+    }
+
+    // ---- property tests against a brute-force scan ----
+
+    #[derive(Debug, Clone)]
+    struct GenUser {
+        username: Option<String>,
+        name: Option<String>,
+        bio: Option<String>,
+        emails: Vec<String>,
+        active: bool,
+        federated: bool,
+        created_at: i64,
+    }
+
+    fn text() -> impl Strategy<Value = String> {
+        "[aAbé É.ſs]{0,6}"
+    }
+
+    fn gen_user() -> impl Strategy<Value = GenUser> {
+        (
+            proptest::option::weighted(0.9, text()),
+            proptest::option::weighted(0.8, text()),
+            proptest::option::weighted(0.3, text()),
+            proptest::collection::vec("[ab]{1,3}@[xy]", 0..3),
+            proptest::bool::weighted(0.85),
+            proptest::bool::weighted(0.15),
+            0i64..4,
+        )
+            .prop_map(
+                |(username, name, bio, emails, active, federated, created_at)| GenUser {
+                    username,
+                    name,
+                    bio,
+                    emails,
+                    active,
+                    federated,
+                    created_at,
+                },
+            )
+    }
+
+    fn to_user(i: usize, g: &GenUser) -> User {
+        // Ids out of insertion order, so that `_id` ties are not insertion ties.
+        let mut u = user(&format!("{}x{i:02}", (i * 7) % 10), "x", Status::Offline, 0);
+        u.username = g.username.clone().map(|n| format!("{n}{i}"));
+        u.name = g.name.clone();
+        u.bio = g.bio.clone();
+        u.emails = g
+            .emails
+            .iter()
+            .enumerate()
+            .map(|(k, e)| email(&format!("{e}{i}.{k}")))
+            .collect();
+        u.active = g.active;
+        u.federation = g.federated.then(Map::new);
+        u.created_at = g.created_at;
+        u
+    }
+
+    const ORDERS: [UserOrder; 7] = [
+        UserOrder::Name,
+        UserOrder::Username,
+        UserOrder::CreatedAt,
+        UserOrder::Bio,
+        UserOrder::EmailAscending,
+        UserOrder::EmailDescending,
+        UserOrder::UsersCount,
+    ];
+
+    fn brute_force(users: &[Option<User>], q: &UserSearch<'_>) -> (Vec<String>, usize) {
+        let mut hits: Vec<UserDoc> = users
+            .iter()
+            .flatten()
+            .filter(|u| u.active && u.username.is_some())
+            .filter(|u| q.include_federated || !u.is_federated())
+            .filter(|u| {
+                q.text.is_empty()
+                    || q.fields.iter().any(|f| {
+                        let values: Vec<&str> = match f {
+                            UserField::Username => u.username.as_deref().into_iter().collect(),
+                            UserField::Name => u.name.as_deref().into_iter().collect(),
+                            UserField::Bio => u.bio.as_deref().into_iter().collect(),
+                            UserField::Nickname => u.nickname.as_deref().into_iter().collect(),
+                            UserField::Email => {
+                                u.emails.iter().map(|e| e.address.as_str()).collect()
+                            }
+                        };
+                        values.iter().any(|v| contains_folded(v, q.text))
+                    })
+            })
+            .map(UserDoc::new)
+            .collect();
+        let order = q.order as usize;
+        hits.sort_by(|a, b| {
+            let o = a.key(order).cmp(&b.key(order)).then(a.id.cmp(&b.id));
+            if q.descending {
+                o.reverse()
+            } else {
+                o
+            }
+        });
+        let total = hits.len();
+        let page = hits
+            .iter()
+            .skip(q.offset)
+            .take(q.count)
+            .map(|d| d.id.to_string())
+            .collect();
+        (page, total)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn index_agrees_with_a_brute_force_scan(
+            users in proptest::collection::vec(gen_user(), 0..40),
+            edits in proptest::collection::vec((0usize..40, proptest::option::of(gen_user())), 0..10),
+            queried in text(),
+            order in 0usize..7,
+            descending: bool,
+            include_federated: bool,
+            offset in 0usize..12,
+            count in 1usize..8,
+            field_mask in 1u8..32,
+        ) {
+            let mut index = DirectoryIndex::default();
+            let mut store: Vec<Option<User>> = Vec::new();
+            for (i, g) in users.iter().enumerate() {
+                let u = to_user(i, g);
+                index.upsert_user(i as u32, &u);
+                store.push(Some(u));
+            }
+            // A query in between, so that later writes land in pending lists.
+            let _ = index.search_users(&search(""));
+            for (at, change) in &edits {
+                if store.is_empty() { break; }
+                let at = at % store.len();
+                match change {
+                    Some(g) => {
+                        let u = to_user(at, g);
+                        index.upsert_user(at as u32, &u);
+                        store[at] = Some(u);
+                    }
+                    None => {
+                        index.remove_user(at as u32);
+                        store[at] = None;
+                    }
+                }
+            }
+            let fields: Vec<UserField> = all_fields()
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| field_mask & (1 << k) != 0)
+                .map(|(_, f)| f)
+                .collect();
+            let text = crate::directory::fold::js_trim(&queried);
+            let q = UserSearch {
+                text,
+                fields: &fields,
+                include_federated,
+                order: ORDERS[order],
+                descending,
+                offset,
+                count,
+            };
+            let page = index.search_users(&q);
+            let (want, total) = brute_force(&store, &q);
+            prop_assert_eq!(ids(&index, &page), want);
+            prop_assert_eq!(page.total, total);
+        }
+    }
+
+    fn room(id: &str, name: &str, featured: Option<bool>, members: usize) -> Room {
+        Room {
+            id: id.into(),
+            t: RoomType::Channel,
+            name: name.into(),
+            fname: None,
+            description: None,
+            topic: None,
+            ts: 0,
+            archived: None,
+            default: None,
+            featured,
+            prid: None,
+            team_id: None,
+            team_main: false,
+            federated: None,
+            last_message: None,
+            last_message_ts: None,
+            members: (0..members as u32).collect(),
+            created_by: None,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn room_pages_put_featured_first_and_agree_with_a_brute_force_scan(
+            rooms in proptest::collection::vec(
+                (text(), proptest::option::of(text()), proptest::option::of(any::<bool>()), 0usize..4, 0i64..3),
+                0..40),
+            queried in text(),
+            order in 0usize..5,
+            descending: bool,
+            offset in 0usize..12,
+            count in 1usize..8,
+            hidden_mod in 2usize..6,
+        ) {
+            let orders = [RoomOrder::Name, RoomOrder::CreatedAt, RoomOrder::UsersCount, RoomOrder::Usernames, RoomOrder::LastMessage];
+            let mut index = DirectoryIndex::default();
+            let mut all = Vec::new();
+            for (i, (name, fname, featured, members, ts)) in rooms.iter().enumerate() {
+                let mut r = room(&format!("r{:02}", (i * 13) % 40), &format!("{name}{i}"), *featured, *members);
+                r.fname = fname.clone();
+                r.ts = *ts;
+                r.last_message_ts = (ts % 2 == 0).then_some(*ts);
+                index.upsert_room(i as u32, &r);
+                all.push(r);
+            }
+            let visible = |idx: u32, _: &RoomDoc| (idx as usize) % hidden_mod != 0;
+            let text = crate::directory::fold::js_trim(&queried);
+            let q = RoomSearch { text, order: orders[order], descending, offset, count };
+            let page = index.search_rooms(RoomSet::Channels, &q, &visible);
+            let mut hits: Vec<(usize, RoomDoc)> = all.iter().enumerate()
+                .filter(|(i, _)| i % hidden_mod != 0)
+                .filter(|(_, r)| text.is_empty() || contains_folded(&r.name, text)
+                    || r.fname.as_deref().is_some_and(|f| contains_folded(f, text)))
+                .map(|(i, r)| (i, RoomDoc::new(r, RoomSet::Channels)))
+                .collect();
+            hits.sort_by(|(_, a), (_, b)| {
+                let o = a.key(order).cmp(&b.key(order)).then(a.id.cmp(&b.id));
+                a.featured_rank.cmp(&b.featured_rank).then(if descending { o.reverse() } else { o })
+            });
+            let want: Vec<u32> = hits.iter().skip(offset).take(count).map(|(i, _)| *i as u32).collect();
+            prop_assert_eq!(page.items, want);
+            prop_assert_eq!(page.total, hits.len());
+        }
+    }
+}
