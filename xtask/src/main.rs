@@ -4,10 +4,14 @@ Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`
 - `serve [ARGS…]`: the reference server on 127.0.0.1:3000 with `fixtures/default.json`; ARGS go
   to the server (`cargo xtask serve -- --help`).
 - `openapi`: writes `openapi/openapi.json` from the server's code.
+- `fixtures --users N --rooms M --seed S [--out PATH]`: writes a generated fixture file
+  (default `target/fixtures-N.json`), deterministic for a seed.
 - `conform [ARGS…]`: the conformance suite. With `--url` (or `CONFORM_URL`) it checks that server;
   without, it builds the reference server, starts it on a free loopback port with test control,
   checks it, and stops it. ARGS go to the suite (`cargo xtask conform --help`).
 */
+
+mod fixtures;
 
 use std::{
     env,
@@ -23,9 +27,10 @@ fn main() -> ExitCode {
         Some("serve") => serve(&rest),
         Some("openapi") => openapi(),
         Some("conform") => conform(&rest),
+        Some("fixtures") => generate_fixtures(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|openapi|conform> [ARGS…]\n\n{}",
+                "usage: cargo xtask <serve|openapi|conform|fixtures> [ARGS…]\n\n{}",
                 HELP
             );
             return ExitCode::FAILURE;
@@ -42,7 +47,8 @@ fn main() -> ExitCode {
 
 const HELP: &str = "serve    run the reference server on 127.0.0.1:3000 with fixtures/default.json
 openapi  write openapi/openapi.json from the reference server's code
-conform  run the conformance suite (against --url URL, or a reference server it starts)";
+conform  run the conformance suite (against --url URL, or a reference server it starts)
+fixtures write a generated fixture: --users N --rooms M --seed S [--out PATH]";
 
 /// The workspace root.
 pub fn project_root() -> PathBuf {
@@ -127,4 +133,61 @@ fn conform(args: &[String]) -> Result<ExitCode, String> {
     }
     cmd.args(args);
     status(cmd)
+}
+
+/// Reads `--name value` pairs; unknown names are an error.
+fn flags<'a>(
+    args: &'a [String],
+    known: &[&str],
+) -> Result<std::collections::HashMap<String, &'a str>, String> {
+    let mut out = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let name = flag.trim_start_matches("--");
+        if !flag.starts_with("--") || !known.contains(&name) {
+            return Err(format!(
+                "unknown argument {flag:?}; expected one of --{}",
+                known.join(", --")
+            ));
+        }
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        out.insert(name.to_owned(), value.as_str());
+    }
+    Ok(out)
+}
+
+fn number(
+    flags: &std::collections::HashMap<String, &str>,
+    name: &str,
+    default: u64,
+) -> Result<u64, String> {
+    match flags.get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .replace('_', "")
+            .parse()
+            .map_err(|_| format!("--{name} {v:?} is not a number")),
+    }
+}
+
+fn generate_fixtures(args: &[String]) -> Result<ExitCode, String> {
+    let f = flags(args, &["users", "rooms", "seed", "out"])?;
+    let users = number(&f, "users", 10_000)? as usize;
+    let rooms = number(&f, "rooms", (users / 10) as u64)? as usize;
+    let seed = number(&f, "seed", 1)?;
+    let path = match f.get("out") {
+        Some(p) => PathBuf::from(p),
+        None => target_dir().join(format!("fixtures-{users}.json")),
+    };
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let (u, r) = fixtures::generate(&path, users, rooms, seed)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!(
+        "wrote {} ({u} users, {r} rooms, seed {seed})",
+        path.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
