@@ -10,10 +10,28 @@ Room-scoped roles (`owner`, `moderator`) are not modelled apart from "the room's
 owner", which is how a freshly created room is set up.
 */
 
+use std::collections::HashMap;
+
 use crate::model::User;
 
+/// Roles Rocket.Chat knows by default; `permissions.update` accepts only these.
+pub const KNOWN_ROLES: &[&str] = &[
+    "admin",
+    "moderator",
+    "leader",
+    "owner",
+    "user",
+    "bot",
+    "app",
+    "guest",
+    "anonymous",
+    "livechat-agent",
+    "livechat-manager",
+    "livechat-monitor",
+];
+
 /// The permissions the reference server checks, with Rocket.Chat's default roles.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
     CreateUser,
     DeleteUser,
@@ -29,6 +47,24 @@ pub enum Permission {
 }
 
 impl Permission {
+    pub const ALL: [Permission; 11] = [
+        Permission::CreateUser,
+        Permission::DeleteUser,
+        Permission::EditOtherUserActiveStatus,
+        Permission::EditOtherUserInfo,
+        Permission::ViewFullOtherUserInfo,
+        Permission::CreateChannel,
+        Permission::CreatePrivateGroup,
+        Permission::CreateTeam,
+        Permission::ViewOutsideRoom,
+        Permission::ViewDirectRoom,
+        Permission::ViewChannel,
+    ];
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.id() == id)
+    }
+
     /// Rocket.Chat's name for the permission.
     pub fn id(self) -> &'static str {
         match self {
@@ -65,11 +101,39 @@ impl Permission {
     }
 }
 
-/// Whether the user holds the permission through one of its roles.
+/// Which roles hold which permission: Rocket.Chat's defaults, changed by `permissions.update`.
+///
+/// Changes are kept by permission id, also for permissions the reference server does not check,
+/// so a test harness that sets up Rocket.Chat's permissions works unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermissionTable {
+    changed: HashMap<String, Vec<String>>,
+}
+
+impl PermissionTable {
+    /// The roles that hold `permission` now.
+    pub fn roles(&self, permission: Permission) -> Vec<&str> {
+        match self.changed.get(permission.id()) {
+            Some(roles) => roles.iter().map(String::as_str).collect(),
+            None => permission.default_roles().to_vec(),
+        }
+    }
+
+    /// Grants the permission with this id to exactly `roles`.
+    pub fn set(&mut self, id: &str, roles: Vec<String>) {
+        self.changed.insert(id.to_owned(), roles);
+    }
+
+    /// Whether the user holds the permission through one of its roles.
+    pub fn allows(&self, user: &User, permission: Permission) -> bool {
+        let roles = self.roles(permission);
+        user.roles.iter().any(|role| roles.contains(&role.as_str()))
+    }
+}
+
+/// Whether the user holds the permission by Rocket.Chat's defaults.
 pub fn has(user: &User, permission: Permission) -> bool {
-    user.roles
-        .iter()
-        .any(|role| permission.default_roles().contains(&role.as_str()))
+    PermissionTable::default().allows(user, permission)
 }
 
 #[cfg(test)]
@@ -102,6 +166,21 @@ mod tests {
         assert!(!has(&guest, Permission::ViewOutsideRoom));
         assert!(has(&guest, Permission::ViewDirectRoom));
         assert!(!has(&guest, Permission::CreateChannel));
+    }
+
+    #[test]
+    fn a_changed_permission_replaces_the_default_roles() {
+        let mut table = PermissionTable::default();
+        let user = with_roles(&["user"]);
+        assert!(table.allows(&user, Permission::CreateTeam));
+        table.set("create-team", vec!["admin".into()]);
+        assert!(!table.allows(&user, Permission::CreateTeam));
+        assert_eq!(table.roles(Permission::CreateTeam), vec!["admin"]);
+        assert_eq!(
+            Permission::from_id("create-team"),
+            Some(Permission::CreateTeam)
+        );
+        assert_eq!(Permission::from_id("no-such"), None);
     }
 
     #[test]

@@ -80,6 +80,27 @@ impl Settings {
         }
     }
 
+    /// Sets one setting by its Rocket.Chat id, as `POST /api/v1/settings/:id` does.
+    pub fn set_by_id(&mut self, id: &str, value: &serde_json::Value) -> Result<(), String> {
+        let mut patch = SettingsPatch::default();
+        let wrong = || format!("{id} does not take the value {value}");
+        match id {
+            "Presence_broadcast_disabled" => patch.presence_broadcast_disabled = Some(value.as_bool().ok_or_else(wrong)?),
+            "API_Default_Count" => patch.api_default_count = Some(value.as_i64().ok_or_else(wrong)?),
+            "API_Upper_Count_Limit" => patch.api_upper_count_limit = Some(value.as_i64().ok_or_else(wrong)?),
+            "Accounts_SearchFields" => patch.accounts_search_fields = Some(value.as_str().ok_or_else(wrong)?.to_owned()),
+            "Federation_Enabled" => patch.federation_enabled = Some(value.as_bool().ok_or_else(wrong)?),
+            _ => {
+                return Err(format!(
+                    "The reference server has no setting {id:?}; it knows Presence_broadcast_disabled, \
+                     API_Default_Count, API_Upper_Count_Limit, Accounts_SearchFields and Federation_Enabled"
+                ))
+            }
+        }
+        self.apply(patch);
+        Ok(())
+    }
+
     /// `Accounts_SearchFields` split on commas and trimmed, as Rocket.Chat reads it.
     pub fn search_fields(&self) -> Vec<&str> {
         self.accounts_search_fields
@@ -104,6 +125,24 @@ mod tests {
             vec!["username", "name", "bio", "nickname"]
         );
         assert!(!s.presence_broadcast_disabled);
+    }
+
+    #[test]
+    fn settings_are_set_by_rocket_chat_id_with_typed_values() {
+        let mut s = Settings::default();
+        s.set_by_id("API_Default_Count", &serde_json::json!(20))
+            .unwrap();
+        assert_eq!(s.api_default_count, 20);
+        assert!(s
+            .set_by_id("API_Default_Count", &serde_json::json!("20"))
+            .is_err());
+        assert!(s
+            .set_by_id("Nope", &serde_json::json!(true))
+            .unwrap_err()
+            .contains("no setting"));
+        s.set_by_id("Federation_Enabled", &serde_json::json!(true))
+            .unwrap();
+        assert!(s.federation_enabled);
     }
 
     #[test]

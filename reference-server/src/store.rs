@@ -25,6 +25,7 @@ use parking_lot::Mutex;
 
 use crate::directory::DirectoryIndex;
 use crate::model::{Room, RoomIdx, Team, User, UserIdx};
+use crate::permissions::PermissionTable;
 use crate::presence;
 use crate::time::Millis;
 
@@ -73,6 +74,9 @@ pub struct Store {
 
     /// The directory's search index over users and rooms (see [`crate::directory`]).
     directory: DirectoryIndex,
+
+    /// Which roles hold which permission (Rocket.Chat keeps these in its database too).
+    pub permissions: PermissionTable,
 }
 
 fn key(s: &str) -> String {

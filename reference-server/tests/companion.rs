@@ -527,3 +527,76 @@ async fn companion_endpoints_need_both_auth_headers() {
     }
     assert_eq!(h.get_anonymous("/api/v1/me").await.status, 401);
 }
+
+#[tokio::test]
+async fn permissions_update_changes_who_may_create_teams() {
+    let h = Harness::presence();
+    let only_admins = r#"{"permissions":[{"_id":"create-team","roles":["admin"]}]}"#;
+    let r = h
+        .post_as(ADMIN, "/api/v1/permissions.update", only_admins)
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"permissions": [{"_id": "create-team", "roles": ["admin"]}], "success": true})
+    );
+    let r = h
+        .post_as(ALICE, "/api/v1/teams.create", r#"{"name":"nope","type":0}"#)
+        .await;
+    assert_eq!(r.status, 403);
+    let back = r#"{"permissions":[{"_id":"create-team","roles":["admin","user"]}]}"#;
+    h.post_as(ADMIN, "/api/v1/permissions.update", back).await;
+    let r = h
+        .post_as(ALICE, "/api/v1/teams.create", r#"{"name":"yes","type":0}"#)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    assert_eq!(
+        h.post_as(ALICE, "/api/v1/permissions.update", back)
+            .await
+            .status,
+        403
+    );
+    let bad_role = r#"{"permissions":[{"_id":"create-team","roles":["wizard"]}]}"#;
+    let r = h
+        .post_as(ADMIN, "/api/v1/permissions.update", bad_role)
+        .await;
+    assert_eq!(r.body["errorType"], "error-invalid-role");
+}
+
+#[tokio::test]
+async fn settings_can_be_changed_by_admins_through_the_settings_endpoint() {
+    let h = Harness::presence();
+    let r = h
+        .post_as(
+            ADMIN,
+            "/api/v1/settings/Presence_broadcast_disabled",
+            r#"{"value":true}"#,
+        )
+        .await;
+    assert_eq!(r.raw, r#"{"success":true}"#);
+    assert_eq!(
+        h.get_as(ALICE, "/api/v1/users.presence").await.raw,
+        r#"{"users":[],"full":true,"success":true}"#
+    );
+    assert_eq!(
+        h.post_as(
+            ALICE,
+            "/api/v1/settings/Presence_broadcast_disabled",
+            r#"{"value":false}"#
+        )
+        .await
+        .status,
+        403
+    );
+    let r = h
+        .post_as(ADMIN, "/api/v1/settings/Not_A_Setting", r#"{"value":1}"#)
+        .await;
+    assert_eq!((r.status, &r.body["success"]), (400, &json!(false)));
+    let r = h
+        .post_as(
+            ADMIN,
+            "/api/v1/settings/API_Default_Count",
+            r#"{"value":"ten"}"#,
+        )
+        .await;
+    assert_eq!(r.status, 400);
+}

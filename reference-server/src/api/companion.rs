@@ -8,7 +8,11 @@ and renders the answer.
 use std::sync::Arc;
 
 use poem::web::Data;
-use poem_openapi::{param::Query, payload::Json, ApiResponse, Object, OpenApi};
+use poem_openapi::{
+    param::{Path, Query},
+    payload::Json,
+    ApiResponse, Object, OpenApi,
+};
 use serde_json::{json, Value};
 
 use super::auth::me_json;
@@ -193,6 +197,24 @@ pub struct TeamAddRoomsBody {
     pub team_name: Option<String>,
     /// Room ids.
     pub rooms: Option<Vec<String>>,
+}
+
+/// One permission change of `permissions.update`.
+#[derive(Debug, Clone, Object)]
+pub struct PermissionChange {
+    #[oai(rename = "_id")]
+    pub id: String,
+    pub roles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct PermissionsUpdateBody {
+    pub permissions: Vec<PermissionChange>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct SettingValueBody {
+    pub value: Value,
 }
 
 pub struct CompanionApi;
@@ -612,6 +634,80 @@ impl CompanionApi {
         )
     }
 }
+
+#[OpenApi]
+impl AdminApi {
+    /// Changes which roles hold permissions (admins)
+    ///
+    /// Rocket.Chat's test harness uses it, e.g. to let users create teams.
+    #[oai(
+        path = "/api/v1/permissions.update",
+        method = "post",
+        operation_id = "post-api-v1-permissions.update",
+        tag = "ApiTags::UserManagement"
+    )]
+    async fn permissions_update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        caller: Caller,
+        body: Json<PermissionsUpdateBody>,
+    ) -> CompanionResponse {
+        let changes: Vec<(String, Vec<String>)> = body
+            .0
+            .permissions
+            .into_iter()
+            .map(|p| (p.id, p.roles))
+            .collect();
+        let mut store = state.store.write();
+        answer(
+            crate::companion::update_permissions(&mut store, caller.idx, &changes).map(|()| {
+                let permissions: Vec<Value> = changes
+                    .iter()
+                    .map(|(id, roles)| json!({"_id": id, "roles": roles}))
+                    .collect();
+                json!({"permissions": permissions})
+            }),
+        )
+    }
+
+    /// Changes a setting (admins)
+    ///
+    /// Only the settings the reference server's rules read: `Presence_broadcast_disabled`,
+    /// `API_Default_Count`, `API_Upper_Count_Limit`, `Accounts_SearchFields`, `Federation_Enabled`.
+    #[oai(
+        path = "/api/v1/settings/:id",
+        method = "post",
+        operation_id = "post-api-v1-settings-id",
+        tag = "ApiTags::UserManagement"
+    )]
+    async fn settings_update(
+        &self,
+        state: Data<&Arc<AppState>>,
+        caller: Caller,
+        id: Path<String>,
+        body: Json<SettingValueBody>,
+    ) -> CompanionResponse {
+        if !state
+            .store
+            .read()
+            .user(caller.idx)
+            .is_some_and(|u| u.is_admin())
+        {
+            return RcError::Forbidden.into();
+        }
+        answer(
+            state
+                .settings
+                .write()
+                .set_by_id(&id.0, &body.0.value)
+                .map(|()| json!({}))
+                .map_err(RcError::failure),
+        )
+    }
+}
+
+/// Permissions and settings, as Rocket.Chat's test harness changes them.
+pub struct AdminApi;
 
 fn create_room(
     state: &AppState,

@@ -56,6 +56,7 @@ type Apis = (
     presence::PresenceApi,
     directory::DirectoryApi,
     companion::CompanionApi,
+    companion::AdminApi,
     info::InfoApi,
     control::ControlApi,
 );
@@ -67,6 +68,7 @@ fn service() -> OpenApiService<Apis, ()> {
             presence::PresenceApi,
             directory::DirectoryApi,
             companion::CompanionApi,
+            companion::AdminApi,
             info::InfoApi,
             control::ControlApi,
         ),

@@ -16,7 +16,7 @@ pub mod users;
 use serde_json::{json, Value};
 
 use crate::model::{User, UserIdx};
-use crate::permissions::{self, Permission};
+use crate::permissions::Permission;
 use crate::store::Store;
 
 /// A refusal, shaped as Rocket.Chat answers it.
@@ -80,7 +80,7 @@ impl RcError {
 /// The caller, if it holds the permission.
 pub fn require(store: &Store, actor: UserIdx, permission: Permission) -> Result<&User, RcError> {
     let user = store.user(actor).ok_or(RcError::Forbidden)?;
-    if permissions::has(user, permission) {
+    if store.permissions.allows(user, permission) {
         Ok(user)
     } else {
         Err(RcError::Forbidden)
@@ -179,4 +179,39 @@ mod tests {
             }
         );
     }
+}
+
+/// `permissions.update` (admins): grants each listed permission to exactly its roles. Roles must
+/// be ones Rocket.Chat knows; permission ids are kept even when the reference server does not
+/// check them.
+pub fn update_permissions(
+    store: &mut Store,
+    actor: UserIdx,
+    changes: &[(String, Vec<String>)],
+) -> Result<(), RcError> {
+    if !store.user(actor).is_some_and(User::is_admin) {
+        return Err(RcError::Forbidden);
+    }
+    if changes.is_empty() {
+        return Err(RcError::required("permissions"));
+    }
+    for (id, roles) in changes {
+        if id.is_empty() {
+            return Err(RcError::required("_id"));
+        }
+        if let Some(role) = roles
+            .iter()
+            .find(|r| !crate::permissions::KNOWN_ROLES.contains(&r.as_str()))
+        {
+            return Err(RcError::meteor(
+                "error-invalid-role",
+                format!("Invalid role {role}"),
+                None,
+            ));
+        }
+    }
+    for (id, roles) in changes {
+        store.permissions.set(id, roles.clone());
+    }
+    Ok(())
 }
