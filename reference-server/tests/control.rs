@@ -22,6 +22,7 @@ async fn test_control_is_off_unless_asked_for() {
         (Method::GET, "/test-control/settings", None),
         (Method::PATCH, "/test-control/settings", Some("{}")),
         (Method::POST, "/test-control/fixtures/reload", None),
+        (Method::GET, "/test-control/baseline", None),
     ] {
         let r = h.request(method.clone(), uri, &[], body).await;
         assert_eq!(r.status, 404, "{method} {uri}");
@@ -179,4 +180,29 @@ async fn a_failed_reload_keeps_the_data() {
     );
     assert_eq!(state.store.read().user_count(), 10);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn the_baseline_answers_fixed_json_of_the_asked_size() {
+    let h = Harness::presence();
+    for size in [1024, 100_000] {
+        let r = h
+            .request(
+                Method::GET,
+                &format!("/test-control/baseline?bytes={size}"),
+                &[],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.raw.len(), size);
+        assert!(r.body["pad"].is_string());
+    }
+    let off = Harness::with(PRESENCE_FIXTURE, Settings::default(), false);
+    assert_eq!(
+        off.request(Method::GET, "/test-control/baseline", &[], None)
+            .await
+            .status,
+        404
+    );
 }

@@ -6,11 +6,13 @@ Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`
 - `openapi`: writes `openapi/openapi.json` from the server's code.
 - `fixtures --users N --rooms M --seed S [--out PATH]`: writes a generated fixture file
   (default `target/fixtures-N.json`), deterministic for a seed.
+- `bench [--large] [--check]`: the performance figures in `bench/` (see `bench.rs`).
 - `conform [ARGS…]`: the conformance suite. With `--url` (or `CONFORM_URL`) it checks that server;
   without, it builds the reference server, starts it on a free loopback port with test control,
   checks it, and stops it. ARGS go to the suite (`cargo xtask conform --help`).
 */
 
+mod bench;
 mod fixtures;
 
 use std::{
@@ -28,9 +30,10 @@ fn main() -> ExitCode {
         Some("openapi") => openapi(),
         Some("conform") => conform(&rest),
         Some("fixtures") => generate_fixtures(&rest),
+        Some("bench") => bench::run(&rest),
         _ => {
             eprintln!(
-                "usage: cargo xtask <serve|openapi|conform|fixtures> [ARGS…]\n\n{}",
+                "usage: cargo xtask <serve|openapi|conform|fixtures|bench> [ARGS…]\n\n{}",
                 HELP
             );
             return ExitCode::FAILURE;
@@ -48,7 +51,8 @@ fn main() -> ExitCode {
 const HELP: &str = "serve    run the reference server on 127.0.0.1:3000 with fixtures/default.json
 openapi  write openapi/openapi.json from the reference server's code
 conform  run the conformance suite (against --url URL, or a reference server it starts)
-fixtures write a generated fixture: --users N --rooms M --seed S [--out PATH]";
+fixtures write a generated fixture: --users N --rooms M --seed S [--out PATH]
+bench    measure latency, throughput, memory (--large adds 1M users; --check compares with bench/results.json)";
 
 /// The workspace root.
 pub fn project_root() -> PathBuf {

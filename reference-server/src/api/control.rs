@@ -10,7 +10,11 @@ use std::sync::Arc;
 use poem::web::Data;
 use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
 
-use super::common::ErrorBody;
+use bytes::Bytes;
+use parking_lot::Mutex;
+use poem_openapi::param::Query;
+
+use super::common::{ErrorBody, JsonBytes};
 use super::ApiTags;
 use crate::settings::{Settings, SettingsPatch};
 use crate::state::AppState;
@@ -88,6 +92,23 @@ pub enum ReloadResponse {
     #[oai(status = 404)]
     Off(Json<ErrorBody>),
 }
+
+#[derive(ApiResponse)]
+pub enum BaselineResponse {
+    #[oai(status = 200)]
+    Ok(JsonBytes<Baseline>),
+    /// Test control is off.
+    #[oai(status = 404)]
+    Off(Json<ErrorBody>),
+}
+
+/// `{"pad": "xxx…"}`.
+#[derive(Debug, Clone, Object)]
+pub struct Baseline {
+    pub pad: String,
+}
+
+static BASELINE: Mutex<Option<Bytes>> = Mutex::new(None);
 
 fn off() -> Json<ErrorBody> {
     Json(ErrorBody::typed(
@@ -198,6 +219,36 @@ impl ControlApi {
             settings: settings.clone(),
             success: true,
         }))
+    }
+
+    /// A fixed body of a given size, for benchmarks
+    ///
+    /// `bytes` (default 1024, at most 64 MiB) bytes of JSON, built once and answered from memory:
+    /// the fastest answer this server can give, against which the real endpoints are compared.
+    #[oai(path = "/baseline", method = "get")]
+    async fn baseline(
+        &self,
+        state: Data<&Arc<AppState>>,
+        bytes: Query<Option<u64>>,
+    ) -> BaselineResponse {
+        if !state.test_control {
+            return BaselineResponse::Off(off());
+        }
+        let size = bytes.0.unwrap_or(1024).clamp(16, 64 << 20) as usize;
+        let mut cached = BASELINE.lock();
+        let body = match cached.as_ref() {
+            Some(body) if body.len() == size => body.clone(),
+            _ => {
+                let mut text = Vec::with_capacity(size);
+                text.extend_from_slice(b"{\"pad\":\"");
+                text.resize(size - 2, b'x');
+                text.extend_from_slice(b"\"}");
+                let body = Bytes::from(text);
+                *cached = Some(body.clone());
+                body
+            }
+        };
+        BaselineResponse::Ok(JsonBytes::new(body))
     }
 
     /// Reloads the fixture

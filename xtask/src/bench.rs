@@ -1,0 +1,542 @@
+/*!
+`cargo xtask bench`: the reference server's speed and memory, measured, written to
+`bench/results.json` and `bench/results.md`.
+
+For each workspace size (10k and 100k users; 1M with `--large`) it generates a fixture
+(`cargo xtask fixtures`, seed 1), then measures:
+- in-process latency of each operation (the `latency` example: every request timed, median and
+  99th percentile from an HDR histogram);
+- the load time and peak resident memory of the release server process;
+- HTTP throughput and p99 over loopback with `wrk`, side by side with the server's own baseline
+  endpoint answering a fixed body of the same size, so the figure is a ratio that survives a
+  noisy machine;
+- once, the wall time of the conformance suite against a local reference server.
+
+`--check` compares a fresh run with the committed `bench/results.json` and fails when a latency
+median grows, or a throughput ratio shrinks, by more than [`ALLOWED_RATIO`].
+*/
+
+use std::{
+    collections::BTreeMap,
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Instant,
+};
+
+use serde_json::{json, Value};
+
+use crate::{cargo, project_root, target_dir};
+
+/// How much worse a figure may get before `--check` fails: timings on shared machines are noisy.
+pub const ALLOWED_RATIO: f64 = 2.0;
+
+const ADMIN: &str = "rocketchat.internal.admin.test";
+
+struct Server {
+    child: Child,
+    url: String,
+    load_seconds: f64,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn release_bin(name: &str) -> PathBuf {
+    target_dir().join("release").join(name)
+}
+
+fn start_server(fixture: &Path) -> Result<Server, String> {
+    let started = Instant::now();
+    let mut child = Command::new(release_bin("reference-server"))
+        .args(["--port", "0", "--test-control", "--fixtures"])
+        .arg(fixture)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start the reference server: {e}"))?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped"))
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())?;
+    let url = line
+        .trim()
+        .strip_prefix("reference-server listening on ")
+        .ok_or_else(|| format!("the server did not start: {line:?}"))?
+        .to_owned();
+    Ok(Server {
+        child,
+        url,
+        load_seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Peak and current resident memory of a process, in MiB, from `/proc`.
+fn memory_mib(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+            .unwrap_or(f64::NAN)
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+fn curl(args: &[&str]) -> Result<String, String> {
+    let out = Command::new("curl")
+        .arg("-sS")
+        .args(args)
+        .output()
+        .map_err(|e| format!("curl: {e}"))?;
+    String::from_utf8(out.stdout).map_err(|e| e.to_string())
+}
+
+fn login(url: &str) -> Result<(String, String), String> {
+    let body = format!(r#"{{"user":"{ADMIN}","password":"{ADMIN}"}}"#);
+    let answer = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        &body,
+        &format!("{url}/api/v1/login"),
+    ])?;
+    let v: Value =
+        serde_json::from_str(&answer).map_err(|e| format!("login answer {answer:?}: {e}"))?;
+    let id = v["data"]["userId"]
+        .as_str()
+        .ok_or("login failed")?
+        .to_owned();
+    let token = v["data"]["authToken"]
+        .as_str()
+        .ok_or("login failed")?
+        .to_owned();
+    Ok((id, token))
+}
+
+/// `wrk` against one URL: requests per second and the 99th percentile in ms.
+fn wrk(url: &str, auth: &(String, String)) -> Result<(f64, f64), String> {
+    let out = Command::new("wrk")
+        .args(["-t2", "-c16", "-d4s", "--latency"])
+        .args(["-H", &format!("X-User-Id: {}", auth.0)])
+        .args(["-H", &format!("X-Auth-Token: {}", auth.1)])
+        .arg(url)
+        .output()
+        .map_err(|e| format!("cannot run wrk (apt-get install wrk): {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rps = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk's output:\n{text}"))?;
+    let p99 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| parse_wrk_duration(v.trim()))
+        .unwrap_or(f64::NAN);
+    if text.contains("Non-2xx") {
+        return Err(format!("wrk saw error answers from {url}:\n{text}"));
+    }
+    Ok((rps, p99))
+}
+
+fn parse_wrk_duration(s: &str) -> f64 {
+    let (number, factor) = if let Some(v) = s.strip_suffix("us") {
+        (v, 0.001)
+    } else if let Some(v) = s.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = s.strip_suffix('s') {
+        (v, 1000.0)
+    } else {
+        (s, f64::NAN)
+    };
+    number
+        .parse::<f64>()
+        .map(|n| n * factor)
+        .unwrap_or(f64::NAN)
+}
+
+/// One HTTP comparison: the endpoint and the baseline of the same body size.
+fn http_pair(
+    server: &Server,
+    auth: &(String, String),
+    name: &str,
+    path: &str,
+) -> Result<Value, String> {
+    let url = format!("{}{path}", server.url);
+    let body = curl(&[
+        "-H",
+        &format!("X-User-Id: {}", auth.0),
+        "-H",
+        &format!("X-Auth-Token: {}", auth.1),
+        &url,
+    ])?;
+    let size = body.len();
+    let (rps, p99) = wrk(&url, auth)?;
+    let (base_rps, base_p99) = wrk(
+        &format!("{}/test-control/baseline?bytes={size}", server.url),
+        auth,
+    )?;
+    let row = json!({
+        "op": name, "path": path, "body_bytes": size,
+        "rps": rps, "p99_ms": p99, "baseline_rps": base_rps, "baseline_p99_ms": base_p99,
+        "ratio": rps / base_rps,
+    });
+    println!(
+        "  http {name}: {rps:.0} req/s vs baseline {base_rps:.0} req/s ({:.0}%), body {size} bytes",
+        100.0 * rps / base_rps
+    );
+    Ok(row)
+}
+
+fn measure_size(users: usize) -> Result<Value, String> {
+    let fixture = target_dir().join(format!("fixtures-{users}.json"));
+    if !fixture.exists() {
+        let rooms = (users / 10).min(50_000);
+        crate::fixtures::generate(&fixture, users, rooms, 1).map_err(|e| e.to_string())?;
+    }
+    println!("{users} users ({})", fixture.display());
+    let out = Command::new(release_bin("examples/latency"))
+        .arg(&fixture)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run the latency example: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the latency example failed at {users} users"));
+    }
+    let latency: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    for row in &latency {
+        println!(
+            "  {:<32} median {:>8.3} ms   p99 {:>8.3} ms",
+            row["op"].as_str().unwrap_or("?"),
+            row["median_ms"].as_f64().unwrap_or(f64::NAN),
+            row["p99_ms"].as_f64().unwrap_or(f64::NAN)
+        );
+    }
+    let server = start_server(&fixture)?;
+    let (peak, rss) = memory_mib(server.child.id());
+    println!(
+        "  loaded in {:.2} s, peak RSS {peak:.0} MiB",
+        server.load_seconds
+    );
+    let auth = login(&server.url)?;
+    let http = vec![
+        http_pair(&server, &auth, "presence_full", "/api/v1/users.presence")?,
+        http_pair(
+            &server,
+            &auth,
+            "directory_users_selective_4",
+            "/api/v1/directory?type=users&text=7391&count=50",
+        )?,
+        http_pair(
+            &server,
+            &auth,
+            "directory_users_empty",
+            "/api/v1/directory?type=users&count=50",
+        )?,
+    ];
+    Ok(json!({
+        "users": users,
+        "latency": latency,
+        "load_seconds": server.load_seconds,
+        "peak_rss_mib": peak,
+        "rss_mib": rss,
+        "http": http,
+    }))
+}
+
+fn conformance_wall_time() -> Result<Option<f64>, String> {
+    let bin = release_bin("conformance");
+    if !bin.exists() {
+        return Ok(None);
+    }
+    let server = start_server(&project_root().join("fixtures/default.json"))?;
+    let started = Instant::now();
+    let status = Command::new(&bin)
+        .args([
+            "--url",
+            &server.url,
+            "--username",
+            ADMIN,
+            "--password",
+            ADMIN,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!("conformance suite against the reference server: {seconds:.2} s (exit {status})");
+    Ok(Some(seconds))
+}
+
+fn machine() -> Value {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<f64>()
+                    .unwrap_or(0.0)
+                    / 1048576.0
+            })
+        })
+        .unwrap_or(0.0);
+    json!({"cpu": cpu, "cores": cores, "memory_gib": (memory * 10.0).round() / 10.0})
+}
+
+fn markdown(results: &Value) -> String {
+    let m = &results["machine"];
+    let mut out = format!(
+        "Measured by `cargo xtask bench{}` on {} ({} cores, {} GiB).\n\n",
+        if results["large"].as_bool() == Some(true) {
+            " --large"
+        } else {
+            ""
+        },
+        m["cpu"].as_str().unwrap_or("?"),
+        m["cores"],
+        m["memory_gib"]
+    );
+    let sizes = results["sizes"].as_array().cloned().unwrap_or_default();
+    out.push_str("| operation (in-process) |");
+    for s in &sizes {
+        out.push_str(&format!(" {} users: median / p99 ms |", s["users"]));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(sizes.len()));
+    out.push('\n');
+    let ops: Vec<String> = sizes
+        .first()
+        .and_then(|s| s["latency"].as_array())
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r["op"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    for op in &ops {
+        out.push_str(&format!("| `{op}` |"));
+        for s in &sizes {
+            let row = s["latency"]
+                .as_array()
+                .and_then(|rows| rows.iter().find(|r| r["op"] == op.as_str()));
+            match row {
+                Some(r) => out.push_str(&format!(
+                    " {:.3} / {:.3} |",
+                    r["median_ms"].as_f64().unwrap_or(f64::NAN),
+                    r["p99_ms"].as_f64().unwrap_or(f64::NAN)
+                )),
+                None => out.push_str(" – |"),
+            }
+        }
+        out.push('\n');
+    }
+    out.push_str("\n| over HTTP (wrk, 2 threads, 16 connections) | users | body | req/s | baseline req/s | ratio | p99 ms |\n|---|---|---|---|---|---|---|\n");
+    for s in &sizes {
+        for h in s["http"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "| `{}` | {} | {} B | {:.0} | {:.0} | {:.0}% | {:.2} |\n",
+                h["op"].as_str().unwrap_or("?"),
+                s["users"],
+                h["body_bytes"],
+                h["rps"].as_f64().unwrap_or(f64::NAN),
+                h["baseline_rps"].as_f64().unwrap_or(f64::NAN),
+                100.0 * h["ratio"].as_f64().unwrap_or(f64::NAN),
+                h["p99_ms"].as_f64().unwrap_or(f64::NAN),
+            ));
+        }
+    }
+    out.push_str("\n| users | load time | peak resident memory |\n|---|---|---|\n");
+    for s in &sizes {
+        out.push_str(&format!(
+            "| {} | {:.2} s | {:.0} MiB |\n",
+            s["users"],
+            s["load_seconds"].as_f64().unwrap_or(f64::NAN),
+            s["peak_rss_mib"].as_f64().unwrap_or(f64::NAN)
+        ));
+    }
+    match results["conformance_seconds"].as_f64() {
+        Some(s) => out.push_str(&format!(
+            "\nWhole conformance catalog against a local reference server: {s:.2} s.\n"
+        )),
+        None => out.push_str("\nConformance wall time: not measured (no conformance binary).\n"),
+    }
+    out
+}
+
+/// Figures that got worse than `ALLOWED_RATIO` compared with `old`.
+fn regressions(old: &Value, new: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let index = |v: &Value| -> BTreeMap<(u64, String), (f64, Option<f64>)> {
+        let mut m = BTreeMap::new();
+        for s in v["sizes"].as_array().into_iter().flatten() {
+            let users = s["users"].as_u64().unwrap_or(0);
+            for r in s["latency"].as_array().into_iter().flatten() {
+                m.insert(
+                    (
+                        users,
+                        format!("latency {}", r["op"].as_str().unwrap_or("?")),
+                    ),
+                    (r["median_ms"].as_f64().unwrap_or(f64::NAN), None),
+                );
+            }
+            for h in s["http"].as_array().into_iter().flatten() {
+                m.insert(
+                    (
+                        users,
+                        format!("http ratio {}", h["op"].as_str().unwrap_or("?")),
+                    ),
+                    (f64::NAN, h["ratio"].as_f64()),
+                );
+            }
+        }
+        m
+    };
+    let (old, new) = (index(old), index(new));
+    for (key, (new_median, new_ratio)) in &new {
+        let Some((old_median, old_ratio)) = old.get(key) else {
+            continue;
+        };
+        if new_median.is_finite()
+            && old_median.is_finite()
+            && *new_median > old_median * ALLOWED_RATIO
+        {
+            found.push(format!(
+                "{} at {} users: median {new_median:.3} ms, was {old_median:.3} ms",
+                key.1, key.0
+            ));
+        }
+        if let (Some(n), Some(o)) = (new_ratio, old_ratio) {
+            if *n < o / ALLOWED_RATIO {
+                found.push(format!(
+                    "{} at {} users: {:.0}% of baseline, was {:.0}%",
+                    key.1,
+                    key.0,
+                    n * 100.0,
+                    o * 100.0
+                ));
+            }
+        }
+    }
+    found
+}
+
+pub fn run(args: &[String]) -> Result<std::process::ExitCode, String> {
+    let large = args.iter().any(|a| a == "--large");
+    let check = args.iter().any(|a| a == "--check");
+    if let Some(unknown) = args
+        .iter()
+        .find(|a| !matches!(a.as_str(), "--large" | "--check"))
+    {
+        return Err(format!(
+            "unknown argument {unknown:?}; expected --large and/or --check"
+        ));
+    }
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "reference-server",
+        "--bin",
+        "reference-server",
+        "--example",
+        "latency",
+    ]);
+    if !build.status().map_err(|e| e.to_string())?.success() {
+        return Err("the release build failed".into());
+    }
+    let mut conform_build = cargo();
+    conform_build.args(["build", "--release", "-p", "conformance", "--bins"]);
+    let _ = conform_build.status();
+    let mut sizes = vec![10_000, 100_000];
+    if large {
+        sizes.push(1_000_000);
+    }
+    let mut measured = Vec::new();
+    for users in sizes {
+        measured.push(measure_size(users)?);
+    }
+    let results = json!({
+        "machine": machine(),
+        "large": large,
+        "sizes": measured,
+        "conformance_seconds": conformance_wall_time()?,
+    });
+    let dir = project_root().join("bench");
+    let committed = dir.join("results.json");
+    if check {
+        let old: Value = serde_json::from_str(
+            &std::fs::read_to_string(&committed)
+                .map_err(|e| format!("no committed {}: {e}", committed.display()))?,
+        )
+        .map_err(|e| e.to_string())?;
+        let worse = regressions(&old, &results);
+        if worse.is_empty() {
+            println!("no figure worse than {ALLOWED_RATIO}× the committed results");
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        for w in &worse {
+            eprintln!("regression: {w}");
+        }
+        return Ok(std::process::ExitCode::FAILURE);
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    std::fs::write(
+        &committed,
+        serde_json::to_string_pretty(&results).expect("JSON") + "\n",
+    )
+    .map_err(|e| e.to_string())?;
+    let table = markdown(&results);
+    std::fs::write(dir.join("results.md"), &table).map_err(|e| e.to_string())?;
+    println!("\n{table}\nwrote {} and results.md", committed.display());
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_durations_are_read_in_milliseconds() {
+        assert_eq!(parse_wrk_duration("250.00us"), 0.25);
+        assert_eq!(parse_wrk_duration("1.50ms"), 1.5);
+        assert_eq!(parse_wrk_duration("2.00s"), 2000.0);
+        assert!(parse_wrk_duration("x").is_nan());
+    }
+
+    #[test]
+    fn a_doubled_median_or_halved_ratio_is_a_regression() {
+        let run = |median: f64, ratio: f64| json!({"sizes": [{"users": 10, "latency": [{"op": "a", "median_ms": median}], "http": [{"op": "h", "ratio": ratio}]}]});
+        assert!(regressions(&run(1.0, 0.8), &run(1.9, 0.5)).is_empty());
+        assert_eq!(regressions(&run(1.0, 0.8), &run(2.1, 0.8)).len(), 1);
+        assert_eq!(regressions(&run(1.0, 0.8), &run(1.0, 0.3)).len(), 1);
+    }
+}
