@@ -257,7 +257,7 @@ pub fn seed_examples() -> Value {
             }
         },
         "channels": {
-            "summary": "query={\"text\": \"gene\", \"type\": \"channels\"}&count=1&offset=2 (seed example; this server omits `usernames`, see DIRECTORY.md)",
+            "summary": "query={\"text\": \"gene\", \"type\": \"channels\"}&count=1&offset=2 (seed example; this server omits `usernames`, see docs/directory.md in the repository)",
             "value": {
                 "result": [{
                     "_id": "GENERAL",

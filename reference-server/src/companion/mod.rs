@@ -145,6 +145,41 @@ pub fn user_stub(store: &Store, idx: Option<UserIdx>) -> Option<Value> {
     Some(json!({"_id": user.id, "username": user.username}))
 }
 
+/// `permissions.update` (admins): grants each listed permission to exactly its roles. Roles must
+/// be ones Rocket.Chat knows; permission ids are kept even when the reference server does not
+/// check them.
+pub fn update_permissions(
+    store: &mut Store,
+    actor: UserIdx,
+    changes: &[(String, Vec<String>)],
+) -> Result<(), RcError> {
+    if !store.user(actor).is_some_and(User::is_admin) {
+        return Err(RcError::Forbidden);
+    }
+    if changes.is_empty() {
+        return Err(RcError::required("permissions"));
+    }
+    for (id, roles) in changes {
+        if id.is_empty() {
+            return Err(RcError::required("_id"));
+        }
+        if let Some(role) = roles
+            .iter()
+            .find(|r| !crate::permissions::KNOWN_ROLES.contains(&r.as_str()))
+        {
+            return Err(RcError::meteor(
+                "error-invalid-role",
+                format!("Invalid role {role}"),
+                None,
+            ));
+        }
+    }
+    for (id, roles) in changes {
+        store.permissions.set(id, roles.clone());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,39 +214,4 @@ mod tests {
             }
         );
     }
-}
-
-/// `permissions.update` (admins): grants each listed permission to exactly its roles. Roles must
-/// be ones Rocket.Chat knows; permission ids are kept even when the reference server does not
-/// check them.
-pub fn update_permissions(
-    store: &mut Store,
-    actor: UserIdx,
-    changes: &[(String, Vec<String>)],
-) -> Result<(), RcError> {
-    if !store.user(actor).is_some_and(User::is_admin) {
-        return Err(RcError::Forbidden);
-    }
-    if changes.is_empty() {
-        return Err(RcError::required("permissions"));
-    }
-    for (id, roles) in changes {
-        if id.is_empty() {
-            return Err(RcError::required("_id"));
-        }
-        if let Some(role) = roles
-            .iter()
-            .find(|r| !crate::permissions::KNOWN_ROLES.contains(&r.as_str()))
-        {
-            return Err(RcError::meteor(
-                "error-invalid-role",
-                format!("Invalid role {role}"),
-                None,
-            ));
-        }
-    }
-    for (id, roles) in changes {
-        store.permissions.set(id, roles.clone());
-    }
-    Ok(())
 }

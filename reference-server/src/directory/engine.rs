@@ -71,8 +71,8 @@ fn doc_grams(values: &[Box<str>]) -> Vec<u64> {
     for v in values {
         let cs: Vec<u32> = v.chars().map(u32::from).collect();
         let at = |j: usize| cs.get(j).copied().unwrap_or(SENTINEL);
-        for i in 0..cs.len() {
-            out.push(pack(cs[i], at(i + 1), at(i + 2)));
+        for (i, &c) in cs.iter().enumerate() {
+            out.push(pack(c, at(i + 1), at(i + 2)));
         }
     }
     out.sort_unstable();
@@ -136,7 +136,7 @@ impl GramIndex {
                 if out.len() <= 8 && q.len() > 3 {
                     break; // few enough to verify directly
                 }
-                out.retain(|d| list.binary_search(d).is_ok());
+                out = intersect(&out, list);
             }
             (out, q.len() > 3)
         } else {
@@ -149,6 +149,33 @@ impl GramIndex {
             (union(&lists, universe), false)
         }
     }
+}
+
+/// The intersection of two sorted lists: binary searches when `small` is much shorter, a linear
+/// merge otherwise.
+fn intersect(small: &[u32], large: &[u32]) -> Vec<u32> {
+    let log = usize::BITS - large.len().leading_zeros();
+    if small.len() * (log as usize) < large.len() {
+        return small
+            .iter()
+            .copied()
+            .filter(|d| large.binary_search(d).is_ok())
+            .collect();
+    }
+    let mut out = Vec::with_capacity(small.len());
+    let (mut i, mut j) = (0, 0);
+    while i < small.len() && j < large.len() {
+        match small[i].cmp(&large[j]) {
+            Ordering::Less => i += 1,
+            Ordering::Greater => j += 1,
+            Ordering::Equal => {
+                out.push(small[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// The sorted union of sorted lists.
@@ -416,7 +443,10 @@ impl<D: Doc> Engine<D> {
         let hits: Vec<u32> = matches
             .iter()
             .copied()
-            .filter(|&d| self.doc(d).is_some_and(|doc| doc.indexed() && visible(d, doc)))
+            .filter(|&d| {
+                self.doc(d)
+                    .is_some_and(|doc| doc.indexed() && visible(d, doc))
+            })
             .collect();
         let total = hits.len();
         let want = spec.offset.saturating_add(spec.count).min(total);

@@ -63,7 +63,11 @@ mod tests {
         assert_eq!(fold_char('ς'), fold_char('Σ'));
         assert_eq!(fold_char('ſ'), 's');
         assert_eq!(fold_char('\u{212A}'), 'k', "Kelvin sign");
-        assert_ne!(fold("straße"), fold("STRASSE"), "no multi-character folding");
+        assert_ne!(
+            fold("straße"),
+            fold("STRASSE"),
+            "no multi-character folding"
+        );
         assert_eq!(fold_char('İ'), 'İ');
         assert_eq!(fold("李小龍"), "李小龍");
     }

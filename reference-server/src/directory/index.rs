@@ -358,7 +358,12 @@ impl DirectoryIndex {
         let include_federated = q.include_federated;
         let visible = move |_: u32, d: &UserDoc| include_federated || !d.federated;
         if q.text.is_empty() {
-            let known = self.local_users + if include_federated { self.federated_users } else { 0 };
+            let known = self.local_users
+                + if include_federated {
+                    self.federated_users
+                } else {
+                    0
+                };
             return self.users.page(spec, None, &visible, Some(known));
         }
         let mut fields: Vec<usize> = q.fields.iter().map(|&f| f as usize).collect();
@@ -394,7 +399,12 @@ impl DirectoryIndex {
 
     /// How many users a search without text can list (active, with a username).
     pub fn listed_users(&self, include_federated: bool) -> usize {
-        self.local_users + if include_federated { self.federated_users } else { 0 }
+        self.local_users
+            + if include_federated {
+                self.federated_users
+            } else {
+                0
+            }
     }
 }
 
@@ -516,25 +526,120 @@ mod tests {
         let mut index = DirectoryIndex::default();
         let mut names = Vec::new();
         for i in 0..5000u32 {
-            let mut u = user(&format!("u{:05}", (i * 7919) % 5000), "x", Status::Online, 0);
+            let mut u = user(
+                &format!("u{:05}", (i * 7919) % 5000),
+                "x",
+                Status::Online,
+                0,
+            );
             u.username = Some(format!("member{i}"));
             u.name = Some(format!("Member {}", (i * 31) % 977));
             names.push((u.name.clone().unwrap(), u.id.clone()));
             index.upsert_user(i, &u);
         }
         names.sort();
-        for (text, offset) in [("", 0), ("", 4990), ("member", 0), ("member", 2500), ("mem", 100)] {
+        for (text, offset) in [
+            ("", 0),
+            ("", 4990),
+            ("member", 0),
+            ("member", 2500),
+            ("mem", 100),
+        ] {
             let mut q = search(text);
             q.offset = offset;
             let page = index.search_users(&q);
-            let want: Vec<String> = names.iter().skip(offset).take(100).map(|n| n.1.clone()).collect();
+            let want: Vec<String> = names
+                .iter()
+                .skip(offset)
+                .take(100)
+                .map(|n| n.1.clone())
+                .collect();
             assert_eq!(ids(&index, &page), want, "text {text:?} offset {offset}");
             assert_eq!(page.total, 5000);
             q.descending = true;
             let page = index.search_users(&q);
-            let want: Vec<String> = names.iter().rev().skip(offset).take(100).map(|n| n.1.clone()).collect();
-            assert_eq!(ids(&index, &page), want, "descending, text {text:?} offset {offset}");
+            let want: Vec<String> = names
+                .iter()
+                .rev()
+                .skip(offset)
+                .take(100)
+                .map(|n| n.1.clone())
+                .collect();
+            assert_eq!(
+                ids(&index, &page),
+                want,
+                "descending, text {text:?} offset {offset}"
+            );
         }
+    }
+
+    /// The scale target of issue 4 (a selective 4-letter user search at 1M users under 5 ms,
+    /// `total` included). Slow to build: run with
+    /// `cargo test --release -p reference-server --lib scale_ -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn scale_selective_search_at_one_million_users() {
+        const N: u32 = 1_000_000;
+        const SYL: [&str; 24] = [
+            "ka", "to", "mi", "re", "su", "no", "ha", "li", "be", "go", "za", "pe", "ru", "vi",
+            "do", "xo", "qua", "ne", "fi", "yo", "wa", "ce", "jo", "te",
+        ];
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut word =
+            |n: usize| -> String { (0..n).map(|_| SYL[(next() % 24) as usize]).collect() };
+        let started = std::time::Instant::now();
+        let mut index = DirectoryIndex::default();
+        let mut names = Vec::new();
+        for i in 0..N {
+            let mut u = user(&format!("u{i:07}"), "x", Status::Offline, 0);
+            u.username = Some(format!("{}.{i}", word(3)));
+            u.name = Some(format!("{} {}", word(2), word(3)));
+            u.bio = (i % 3 == 0).then(|| word(4));
+            if i % 1000 == 0 {
+                names.push(u.name.clone().unwrap());
+            }
+            index.upsert_user(i, &u);
+        }
+        let built = started.elapsed();
+        let first = std::time::Instant::now();
+        let _ = index.search_users(&search(""));
+        let merged = first.elapsed();
+        let mut times = Vec::new();
+        let mut totals = Vec::new();
+        for name in names.iter().take(201) {
+            let text: String = name.chars().skip(1).take(4).collect();
+            let mut q = search(&text);
+            q.count = 50;
+            q.descending = true;
+            let t = std::time::Instant::now();
+            let page = index.search_users(&q);
+            times.push(t.elapsed());
+            totals.push(page.total);
+        }
+        times.sort();
+        totals.sort();
+        let mut q = search("");
+        q.count = 50;
+        q.offset = 500_000;
+        let t = std::time::Instant::now();
+        let deep = index.search_users(&q);
+        let deep_time = t.elapsed();
+        println!(
+            "1M users: build {built:?}, first ordered read (merge) {merged:?}; 4-letter search median {:?}, p90 {:?}, max {:?}; matches median {} max {}; empty text at offset 500000: {deep_time:?} (total {})",
+            times[times.len() / 2],
+            times[times.len() * 9 / 10],
+            times[times.len() - 1],
+            totals[totals.len() / 2],
+            totals[totals.len() - 1],
+            deep.total,
+        );
+        assert!(times[times.len() / 2] < std::time::Duration::from_millis(5));
     }
 
     // ---- property tests against a brute-force scan ----
@@ -758,12 +863,12 @@ mod tests {
                 index.upsert_room(i as u32, &r);
                 all.push(r);
             }
-            let visible = |idx: u32, _: &RoomDoc| (idx as usize) % hidden_mod != 0;
+            let visible = |idx: u32, _: &RoomDoc| !(idx as usize).is_multiple_of(hidden_mod);
             let text = crate::directory::fold::js_trim(&queried);
             let q = RoomSearch { text, order: orders[order], descending, offset, count };
             let page = index.search_rooms(RoomSet::Channels, &q, &visible);
             let mut hits: Vec<(usize, RoomDoc)> = all.iter().enumerate()
-                .filter(|(i, _)| i % hidden_mod != 0)
+                .filter(|(i, _)| !i.is_multiple_of(hidden_mod))
                 .filter(|(_, r)| text.is_empty() || contains_folded(&r.name, text)
                     || r.fname.as_deref().is_some_and(|f| contains_folded(f, text)))
                 .map(|(i, r)| (i, RoomDoc::new(r, RoomSet::Channels)))

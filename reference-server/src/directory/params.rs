@@ -150,9 +150,8 @@ impl DirectoryRequest {
         };
         // A top-level value wins when given and not empty (Rocket.Chat spreads it over `query`
         // only when truthy).
-        let pick = |top: Option<&str>, inner: Option<String>| {
-            non_empty(top).map(str::to_owned).or(inner)
-        };
+        let pick =
+            |top: Option<&str>, inner: Option<String>| non_empty(top).map(str::to_owned).or(inner);
         let text = pick(text, inner.text).unwrap_or_default();
         Ok(Self {
             text: super::fold::js_trim(&text).to_owned(),
@@ -194,8 +193,8 @@ fn parse_sort(raw: &str) -> Result<Option<Vec<(String, bool)>>, DirectoryError> 
     entries
         .into_iter()
         .map(|(key, v)| match v.as_f64() {
-            Some(d) if d == 1.0 => Ok((key, true)),
-            Some(d) if d == -1.0 => Ok((key, false)),
+            Some(1.0) => Ok((key, true)),
+            Some(-1.0) => Ok((key, false)),
             _ => Err(bad()),
         })
         .collect::<Result<Vec<_>, _>>()
@@ -212,8 +211,8 @@ fn parse_fields(raw: &str) -> Result<Option<Projection>, DirectoryError> {
     let (mut include, mut exclude) = (Vec::new(), Vec::new());
     for (path, v) in map {
         let keep = match v.as_f64() {
-            Some(d) if d == 1.0 => true,
-            Some(d) if d == 0.0 => false,
+            Some(1.0) => true,
+            Some(0.0) => false,
             _ => return Err(bad()),
         };
         if path.is_empty() || path.split('.').any(str::is_empty) {
@@ -336,7 +335,10 @@ mod tests {
     #[test]
     fn unencoded_braces_and_quotes_are_read() {
         let r = parse(r#"query={"text":"gene","type":"channels"}&count=1&offset=2"#).unwrap();
-        assert_eq!((r.text.as_str(), r.kind.as_deref()), ("gene", Some("channels")));
+        assert_eq!(
+            (r.text.as_str(), r.kind.as_deref()),
+            ("gene", Some("channels"))
+        );
         assert_eq!((r.count, r.offset), (Some(1.0), Some(2.0)));
     }
 
@@ -383,7 +385,14 @@ mod tests {
         assert_eq!(sort("1"), Ok(None));
         assert_eq!(sort("true"), Ok(None));
         assert_eq!(sort("[1]"), Ok(Some(("0".into(), true))));
-        for bad in ["null", "{", r#"{"name":"1"}"#, r#"{"name":2}"#, r#""ab""#, "nope"] {
+        for bad in [
+            "null",
+            "{",
+            r#"{"name":"1"}"#,
+            r#"{"name":2}"#,
+            r#""ab""#,
+            "nope",
+        ] {
             assert_eq!(
                 sort(bad),
                 Err(DirectoryError::InvalidSort(bad.into())),
@@ -412,7 +421,14 @@ mod tests {
             Ok(Some(Projection::Exclude(vec!["bio".into()])))
         );
         assert_eq!(fields("{}"), Ok(None));
-        for bad in ["[]", "1", "{", r#"{"a":1,"b":0}"#, r#"{"a":2}"#, r#"{"a..b":1}"#] {
+        for bad in [
+            "[]",
+            "1",
+            "{",
+            r#"{"a":1,"b":0}"#,
+            r#"{"a":2}"#,
+            r#"{"a..b":1}"#,
+        ] {
             assert_eq!(
                 fields(bad),
                 Err(DirectoryError::InvalidFields(bad.into())),
@@ -429,10 +445,7 @@ mod tests {
                 Err(DirectoryError::InvalidQuery(bad.into()))
             );
         }
-        assert_eq!(
-            parse(r#"query={"text":null,"other":1}"#).unwrap().text,
-            ""
-        );
+        assert_eq!(parse(r#"query={"text":null,"other":1}"#).unwrap().text, "");
     }
 
     #[test]
@@ -449,12 +462,33 @@ mod tests {
     #[test]
     fn paging_is_rocket_chats() {
         let p = |c: Option<f64>, o: Option<f64>| paging(c, o, 50, 100);
-        assert_eq!(p(None, None), Paging { skip: 0, limit: 50, offset: 0 });
+        assert_eq!(
+            p(None, None),
+            Paging {
+                skip: 0,
+                limit: 50,
+                offset: 0
+            }
+        );
         assert_eq!(p(Some(500.0), None).limit, 100);
         assert_eq!(p(Some(0.0), None).limit, 10);
         assert_eq!(p(Some(-5.0), None).limit, 10);
         assert_eq!(p(Some(20.0), None).limit, 20);
-        assert_eq!(p(None, Some(-3.0)), Paging { skip: 0, limit: 50, offset: -3 });
-        assert_eq!(p(None, Some(1.9)), Paging { skip: 1, limit: 50, offset: 1 });
+        assert_eq!(
+            p(None, Some(-3.0)),
+            Paging {
+                skip: 0,
+                limit: 50,
+                offset: -3
+            }
+        );
+        assert_eq!(
+            p(None, Some(1.9)),
+            Paging {
+                skip: 1,
+                limit: 50,
+                offset: 1
+            }
+        );
     }
 }

@@ -5,7 +5,7 @@ which users and rooms are visible to the caller, which order, and the answer's J
 Seed document (`shared/seeds/003_…txt`): search users or channels; `workspace` `local` (default)
 or `all`, "`all` will work only if Federation is enabled"; pagination `count`, `offset`, `total`;
 the query-and-fields convention. Where the seed is silent this follows Rocket.Chat
-(`shared/spec/rocketchat-semantics.md` §2, rules 26–45); `reference-server/DIRECTORY.md` lists
+(`shared/spec/rocketchat-semantics.md` §2, rules 26–45); `docs/directory.md` lists
 every choice and every difference.
 
 | type | who may search | what is listed |
@@ -248,9 +248,17 @@ fn put(item: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 pub fn user_item(user: &User, with_emails: bool) -> Map<String, Value> {
     let mut item = Map::new();
     item.insert("_id".into(), user.id.clone().into());
-    put(&mut item, "username", user.username.clone().map(Value::from));
+    put(
+        &mut item,
+        "username",
+        user.username.clone().map(Value::from),
+    );
     put(&mut item, "name", user.name.clone().map(Value::from));
-    put(&mut item, "nickname", user.nickname.clone().map(Value::from));
+    put(
+        &mut item,
+        "nickname",
+        user.nickname.clone().map(Value::from),
+    );
     put(&mut item, "bio", user.bio.clone().map(Value::from));
     item.insert("createdAt".into(), time::to_iso(user.created_at).into());
     if with_emails && !user.emails.is_empty() {
@@ -264,7 +272,11 @@ pub fn user_item(user: &User, with_emails: bool) -> Map<String, Value> {
         "federation",
         user.federation.clone().map(Value::Object),
     );
-    put(&mut item, "avatarETag", user.avatar_etag.clone().map(Value::from));
+    put(
+        &mut item,
+        "avatarETag",
+        user.avatar_etag.clone().map(Value::from),
+    );
     item
 }
 
@@ -275,7 +287,11 @@ pub fn room_item(store: &Store, room: &Room, kind: Kind) -> Map<String, Value> {
     item.insert("t".into(), room.t.as_str().into());
     item.insert("name".into(), room.name.clone().into());
     put(&mut item, "fname", room.fname.clone().map(Value::from));
-    put(&mut item, "description", room.description.clone().map(Value::from));
+    put(
+        &mut item,
+        "description",
+        room.description.clone().map(Value::from),
+    );
     put(&mut item, "topic", room.topic.clone().map(Value::from));
     if let Some(message) = &room.last_message {
         let mut message = message.clone();
@@ -386,11 +402,10 @@ fn exclude(value: &mut Value, path: &[&str]) {
         return;
     };
     match value {
-        Value::Object(map) if rest.is_empty() => {
-            if *first != "_id" {
-                map.remove(*first);
-            }
+        Value::Object(map) if rest.is_empty() && *first != "_id" => {
+            map.remove(*first);
         }
+        Value::Object(_) if rest.is_empty() => {}
         Value::Object(map) => {
             if let Some(inner) = map.get_mut(*first) {
                 exclude(inner, rest);
@@ -412,10 +427,16 @@ mod tests {
     #[test]
     fn inclusion_keeps_id_and_reaches_into_arrays() {
         let item = json!({"_id": "a", "name": "A", "emails": [{"address": "x", "verified": true}], "bio": "b"});
-        let Value::Object(item) = item else { unreachable!() };
+        let Value::Object(item) = item else {
+            unreachable!()
+        };
         let projected = project(
             item.clone(),
-            Some(&Projection::Include(vec!["emails.address".into(), "name".into(), "nope".into()])),
+            Some(&Projection::Include(vec![
+                "emails.address".into(),
+                "name".into(),
+                "nope".into(),
+            ])),
         );
         assert_eq!(
             Value::Object(projected),
@@ -423,7 +444,10 @@ mod tests {
         );
         let projected = project(
             item,
-            Some(&Projection::Exclude(vec!["emails.verified".into(), "bio".into()])),
+            Some(&Projection::Exclude(vec![
+                "emails.verified".into(),
+                "bio".into(),
+            ])),
         );
         assert_eq!(
             Value::Object(projected),
