@@ -600,3 +600,23 @@ async fn settings_can_be_changed_by_admins_through_the_settings_endpoint() {
         .await;
     assert_eq!(r.status, 400);
 }
+
+#[tokio::test]
+async fn permissions_update_decides_who_sees_emails_in_the_directory() {
+    let h = Harness::presence();
+    let find = "/api/v1/directory?type=users&text=alice";
+    assert!(h.get_as(BOB, find).await.body["result"][0]
+        .get("emails")
+        .is_none());
+    let grant = r#"{"permissions":[{"_id":"view-full-other-user-info","roles":["admin","user"]}]}"#;
+    assert_eq!(
+        h.post_as(ADMIN, "/api/v1/permissions.update", grant)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        h.get_as(BOB, find).await.body["result"][0]["emails"][0]["address"],
+        "alice@example.org"
+    );
+}

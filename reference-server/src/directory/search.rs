@@ -24,6 +24,7 @@ use super::engine::Page;
 use super::index::{RoomDoc, RoomOrder, RoomSearch, RoomSet, UserField, UserOrder, UserSearch};
 use super::params::{paging, DirectoryError, DirectoryRequest, Projection};
 use crate::model::{Room, RoomIdx, RoomType, TeamType, User, UserIdx};
+use crate::permissions::{Permission, PermissionTable};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::time;
@@ -80,24 +81,20 @@ pub fn order(kind: Kind, sort: Option<&(String, bool)>) -> Result<(Order, bool),
     Ok((order, !ascending))
 }
 
-fn has_any_role(user: &User, roles: &[&str]) -> bool {
-    roles.iter().any(|r| user.has_role(r))
+/// `view-outside-room` and `view-d-room`, both needed to search users.
+pub fn may_search_users(permissions: &PermissionTable, user: &User) -> bool {
+    permissions.allows(user, Permission::ViewOutsideRoom)
+        && permissions.allows(user, Permission::ViewDirectRoom)
 }
 
-/// Rocket.Chat's default roles of `view-outside-room` and `view-d-room` (both needed for users).
-pub fn may_search_users(user: &User) -> bool {
-    has_any_role(user, &["admin", "owner", "moderator", "user"])
-        && has_any_role(user, &["admin", "user", "bot", "app", "guest"])
+/// `view-c-room`, needed to search channels.
+pub fn may_search_channels(permissions: &PermissionTable, user: &User) -> bool {
+    permissions.allows(user, Permission::ViewChannel)
 }
 
-/// Rocket.Chat's default roles of `view-c-room`.
-pub fn may_search_channels(user: &User) -> bool {
-    has_any_role(user, &["admin", "user", "bot", "app", "anonymous"])
-}
-
-/// Rocket.Chat's default roles of `view-full-other-user-info`: who sees `emails`.
-pub fn sees_emails(user: &User) -> bool {
-    user.is_admin()
+/// `view-full-other-user-info`: who sees `emails`.
+pub fn sees_emails(permissions: &PermissionTable, user: &User) -> bool {
+    permissions.allows(user, Permission::ViewFullOtherUserInfo)
 }
 
 /// Which workspace a user search covers.
@@ -138,7 +135,7 @@ pub fn answer(
     let index = store.directory_index();
     let (page, items): (Page, Vec<Map<String, Value>>) = match (kind, order) {
         (Kind::Users, Order::Users(order)) => {
-            if !may_search_users(me) {
+            if !may_search_users(&store.permissions, me) {
                 return Err(DirectoryError::VerifyParameters);
             }
             let federated = include_federated(request.workspace.as_deref(), settings);
@@ -152,7 +149,7 @@ pub fn answer(
                 offset: paging.skip,
                 count: paging.limit,
             });
-            let with_emails = sees_emails(me);
+            let with_emails = sees_emails(&store.permissions, me);
             let items = page
                 .items
                 .iter()
@@ -162,7 +159,7 @@ pub fn answer(
             (page, items)
         }
         (Kind::Channels | Kind::Teams, Order::Rooms(order)) => {
-            if kind == Kind::Channels && !may_search_channels(me) {
+            if kind == Kind::Channels && !may_search_channels(&store.permissions, me) {
                 return Err(DirectoryError::VerifyParameters);
             }
             let search = RoomSearch {
