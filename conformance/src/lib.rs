@@ -1,1 +1,37 @@
-//! Conformance suite (skeleton).
+/*!
+A conformance suite for Rocket.Chat's `GET /api/v1/users.presence` and `GET /api/v1/directory`.
+
+The contract is the two seed documents (level MUST); what only Rocket.Chat's implementation does
+is level SHOULD. The library holds the check [`catalog`], the [`runner`], the HTTP client
+([`http`]) and the [`report`] renderers, so that the `conformance` binary, `cargo xtask conform`,
+and tests (including a later kill-matrix test) run the very same code:
+
+```no_run
+let mut config = conformance::config::Config::new("http://127.0.0.1:3000");
+config.credentials = Some(conformance::config::Credentials::Login {
+    username: "rocketchat.internal.admin.test".into(),
+    password: "rocketchat.internal.admin.test".into(),
+});
+let report = conformance::runner::run(&config, &mut conformance::runner::Quiet);
+println!("{}", conformance::report::console(&report));
+```
+
+Architecture invariant: nothing here depends on the reference server's code; the reference
+server is only ever started as a binary ([`refserver`]).
+*/
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod http;
+pub mod model;
+pub mod refserver;
+pub mod report;
+pub mod runner;
+pub mod shape;
+pub mod timefmt;
+
+pub use catalog::catalog;
+pub use model::{Check, CheckResult, Level, Status};
+pub use runner::{run, run_checks, Report};

@@ -1,0 +1,138 @@
+/*!
+Authentication checks, the same five for both endpoints: no credentials, only one of the two
+headers, a wrong token, and another user's token must all be refused with 401. Each request is
+built from nothing, carrying only the headers named here, so a check cannot pass because some
+default credential leaked into it.
+*/
+
+use serde_json::Value;
+
+use super::{check, spec, DIRECTORY_SEED, PRESENCE_SEED};
+use crate::context::{Auth, Ctx, DIRECTORY, PRESENCE};
+use crate::http::{snippet, Req};
+use crate::model::{Check, Level, Needs, Verdict};
+
+pub(super) fn add(out: &mut Vec<Check>) {
+    for (endpoint, path, seed) in [
+        ("presence", PRESENCE, PRESENCE_SEED),
+        ("directory", DIRECTORY, DIRECTORY_SEED),
+    ] {
+        let p = path;
+        out.push(check(
+            format!("{endpoint}/auth/no-credentials-is-401"),
+            Level::Must,
+            Needs::CREDENTIALS,
+            "Requires Auth: yes. A request without X-Auth-Token and X-User-Id is refused with 401.",
+            seed,
+            move |ctx| expect_401(ctx, p, Auth::None),
+        ));
+        out.push(check(
+            format!("{endpoint}/auth/token-without-user-id-is-401"),
+            Level::Must,
+            Needs::CREDENTIALS,
+            "Requires Auth: yes; the examples send both X-Auth-Token and X-User-Id. A valid X-Auth-Token alone is refused with 401.",
+            seed,
+            move |ctx| {
+                let token = ctx.session.caller.auth_token.clone();
+                expect_401(ctx, p, Auth::Headers(vec![("X-Auth-Token".into(), token)]))
+            },
+        ));
+        out.push(check(
+            format!("{endpoint}/auth/user-id-without-token-is-401"),
+            Level::Must,
+            Needs::CREDENTIALS,
+            "Requires Auth: yes; the examples send both X-Auth-Token and X-User-Id. A valid X-User-Id alone is refused with 401.",
+            seed,
+            move |ctx| {
+                let id = ctx.session.caller.user_id.clone();
+                expect_401(ctx, p, Auth::Headers(vec![("X-User-Id".into(), id)]))
+            },
+        ));
+        out.push(check(
+            format!("{endpoint}/auth/wrong-token-is-401"),
+            Level::Must,
+            Needs::CREDENTIALS,
+            "Requires Auth: yes. A valid X-User-Id with a token that was never issued is refused with 401.",
+            seed,
+            move |ctx| {
+                let id = ctx.session.caller.user_id.clone();
+                let wrong = wrong_token(&ctx.session.caller.auth_token);
+                expect_401(ctx, p, Auth::Headers(vec![("X-Auth-Token".into(), wrong), ("X-User-Id".into(), id)]))
+            },
+        ));
+        out.push(check(
+            format!("{endpoint}/auth/other-users-token-is-401"),
+            Level::Must,
+            Needs::SECOND_USER,
+            "Requires Auth: yes. A token is valid only with the X-User-Id it was issued to: the caller's id with another user's token is refused with 401.",
+            seed,
+            move |ctx| {
+                let id = ctx.session.caller.user_id.clone();
+                let Some(second) = ctx.session.second.clone() else {
+                    return Err(Verdict::Skip("no second user".into()));
+                };
+                if second.user_id == id {
+                    return Err(Verdict::Skip("the second user is the caller".into()));
+                }
+                expect_401(ctx, p, Auth::Headers(vec![("X-Auth-Token".into(), second.auth_token), ("X-User-Id".into(), id)]))
+            },
+        ));
+        out.push(check(
+            format!("{endpoint}/auth/unauthorized-envelope"),
+            Level::Should,
+            Needs::CREDENTIALS,
+            "401 body (7.x+): {\"success\":false,\"error\":\"You must be logged in to do this.\",\"status\":\"error\",\"message\":\"You must be logged in to do this.\"}; tests assert a JSON body with `message`.",
+            spec("spec §3.1, §9 rule 1"),
+            move |ctx| {
+                let resp = ctx.send(Req::get(p), &Auth::None)?;
+                let expected = "401 with {\"success\": false, \"status\": \"error\", \"message\": <string>, \"error\": <string>}";
+                let actual = format!("{} {}", resp.status, snippet(&resp.text(), 300));
+                if resp.status != 401 {
+                    return Err(Verdict::fail(format!("expected HTTP 401, got {}", resp.status), expected, actual));
+                }
+                let body = ctx.json_of(&resp)?;
+                let ok = body.get("success") == Some(&Value::Bool(false))
+                    && body.get("message").is_some_and(Value::is_string)
+                    && body.get("error").is_some_and(Value::is_string)
+                    && body.get("status").and_then(Value::as_str) == Some("error");
+                if ok {
+                    Ok(())
+                } else {
+                    Err(Verdict::fail("the 401 body is not Rocket.Chat's envelope", expected, actual))
+                }
+            },
+        ));
+    }
+}
+
+/// A token of the same length as the real one that was never issued.
+fn wrong_token(real: &str) -> String {
+    let candidate: String = real
+        .chars()
+        .map(|c| match c {
+            'a'..='y' | 'A'..='Y' | '0'..='8' => ((c as u8) + 1) as char,
+            'z' => 'a',
+            'Z' => 'A',
+            '9' => '0',
+            other => other,
+        })
+        .collect();
+    if candidate.len() < 8 || candidate == real {
+        "conformance-never-issued-token-0000000000000".to_owned()
+    } else {
+        candidate
+    }
+}
+
+fn expect_401(ctx: &mut Ctx, path: &str, auth: Auth) -> Result<(), Verdict> {
+    let resp = ctx.send(Req::get(path), &auth)?;
+    if resp.status == 401 {
+        Ok(())
+    } else {
+        Err(Verdict::fail(
+            format!("the request was not refused with 401 (got {})", resp.status),
+            "HTTP 401",
+            format!("{} {}", resp.status, snippet(&resp.text(), 300)),
+        ))
+    }
+}

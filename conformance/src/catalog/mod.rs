@@ -1,0 +1,90 @@
+/*!
+The check catalog: one item per requirement, built by [`catalog`]. Each submodule holds the
+checks of one area, each check written right below the sentence it enforces. The catalog is
+data (ids, levels, sources, needs, and a body), so the runner, `--list`, and a later kill-matrix
+test all read the same list.
+*/
+
+use std::sync::Arc;
+
+use crate::context::Ctx;
+use crate::model::{Check, Level, Needs, Verdict};
+
+mod auth;
+mod directory;
+mod presence;
+mod properties;
+
+/// The seed document of `users.presence` (the contract).
+pub const PRESENCE_SEED: &str = "seed 000_eed071581fb61c41.txt (users.presence)";
+/// The seed document of `directory` (the contract).
+pub const DIRECTORY_SEED: &str = "seed 003_f316692dccb7da66.txt (directory)";
+
+/// Every check, in a stable order (by area, then as written).
+pub fn catalog() -> Vec<Check> {
+    let mut out = Vec::new();
+    auth::add(&mut out);
+    presence::add(&mut out);
+    directory::add(&mut out);
+    properties::add(&mut out);
+    out
+}
+
+/// Builds a catalog item.
+pub(crate) fn check(
+    id: impl Into<String>,
+    level: Level,
+    needs: Needs,
+    sentence: &'static str,
+    source: &'static str,
+    run: impl Fn(&mut Ctx) -> Result<(), Verdict> + Send + Sync + 'static,
+) -> Check {
+    Check {
+        id: id.into(),
+        level,
+        sentence,
+        source,
+        needs,
+        run: Arc::new(run),
+    }
+}
+
+/// The spec notes, by section.
+pub(crate) fn spec(section: &'static str) -> &'static str {
+    section
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_hierarchical_and_sourced() {
+        let all = catalog();
+        let mut seen = HashSet::new();
+        for c in &all {
+            assert!(seen.insert(c.id.clone()), "duplicate id {}", c.id);
+            assert!(
+                c.id.split('/').count() >= 3,
+                "{} is not endpoint/topic/rule",
+                c.id
+            );
+            assert!(matches!(c.endpoint(), "presence" | "directory"), "{}", c.id);
+            assert!(
+                c.id.chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || "-/".contains(ch)),
+                "{} has odd characters",
+                c.id
+            );
+            assert!(!c.sentence.is_empty() && !c.source.is_empty(), "{}", c.id);
+            if c.level == Level::Must {
+                assert!(
+                    c.source.starts_with("seed "),
+                    "{} is MUST without a seed source",
+                    c.id
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+/*!
+The command line (every flag with a `CONFORM_*` environment twin, as CI systems prefer) and
+its translation into a [`Config`]. Kept in the library so that `--help` is tested and the
+reference-server mode's defaults live in one place.
+*/
+
+use std::{path::PathBuf, time::Duration};
+
+use clap::{Parser, ValueEnum};
+
+use crate::config::{read_expect_fail, Config, Credentials, DirectoryForm};
+use crate::model::Level;
+
+/// The admin of the reference server's default fixtures (reference-server mode only).
+pub const REFERENCE_ADMIN: (&str, &str) = (
+    "rocketchat.internal.admin.test",
+    "rocketchat.internal.admin.test",
+);
+/// A normal user of the reference server's default fixtures (reference-server mode only).
+pub const REFERENCE_SECOND: (&str, &str) = ("normal.user", "rocket.chat");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Must,
+    Should,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormArg {
+    /// query={"text":…,"type":…,"workspace":…} as in the seed document
+    Query,
+    /// top-level text, type, workspace (Rocket.Chat 7.0+)
+    TopLevel,
+}
+
+/// Checks a server's users.presence and directory endpoints against Rocket.Chat's documents.
+///
+/// Without --url it needs --reference-server-bin and --reference-server-fixtures (as `cargo xtask
+/// conform` passes them): it starts that server on a free loopback port with test control,
+/// checks it and stops it. Exit status: 0 when no selected check failed or errored (known
+/// failures aside), 1 otherwise, 2 for usage errors.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "conformance", version)]
+pub struct Args {
+    /// Base URL of the server to check, e.g. http://127.0.0.1:3000
+    #[arg(long, env = "CONFORM_URL")]
+    pub url: Option<String>,
+    /// X-User-Id of the caller (with --auth-token)
+    #[arg(long, env = "CONFORM_USER_ID", requires = "auth_token")]
+    pub user_id: Option<String>,
+    /// X-Auth-Token of the caller (with --user-id)
+    #[arg(
+        long,
+        env = "CONFORM_AUTH_TOKEN",
+        requires = "user_id",
+        hide_env_values = true
+    )]
+    pub auth_token: Option<String>,
+    /// Username to log in with (with --password); the suite logs out at the end
+    #[arg(
+        long,
+        env = "CONFORM_USERNAME",
+        requires = "password",
+        conflicts_with = "user_id"
+    )]
+    pub username: Option<String>,
+    /// Password for --username
+    #[arg(
+        long,
+        env = "CONFORM_PASSWORD",
+        requires = "username",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+    /// Whether the caller is an administrator (default: the login answer's roles; unknown for tokens)
+    #[arg(long, env = "CONFORM_ADMIN")]
+    pub admin: Option<bool>,
+    /// A second user's username, for "another user's token" and non-admin checks
+    #[arg(long, env = "CONFORM_SECOND_USERNAME", requires = "second_password")]
+    pub second_username: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_SECOND_PASSWORD",
+        requires = "second_username",
+        hide_env_values = true
+    )]
+    pub second_password: Option<String>,
+    /// A second user's X-User-Id (with --second-auth-token)
+    #[arg(
+        long,
+        env = "CONFORM_SECOND_USER_ID",
+        requires = "second_auth_token",
+        conflicts_with = "second_username"
+    )]
+    pub second_user_id: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_SECOND_AUTH_TOKEN",
+        requires = "second_user_id",
+        hide_env_values = true
+    )]
+    pub second_auth_token: Option<String>,
+    /// Whether the second user is an administrator (default: from its login answer)
+    #[arg(long, env = "CONFORM_SECOND_ADMIN")]
+    pub second_admin: Option<bool>,
+    /// Run only checks whose id starts with PREFIX (repeatable)
+    #[arg(long, env = "CONFORM_FILTER", value_delimiter = ',')]
+    pub filter: Vec<String>,
+    /// Do not run checks whose id starts with ID (repeatable; reported as Disabled)
+    #[arg(long, env = "CONFORM_SKIP", value_delimiter = ',')]
+    pub skip: Vec<String>,
+    /// Run only checks of this level (repeatable)
+    #[arg(long, env = "CONFORM_LEVEL", value_delimiter = ',')]
+    pub level: Vec<LevelArg>,
+    /// Known failures: a file of `CHECK-ID reason` lines; they are reported but do not fail the run
+    #[arg(long, env = "CONFORM_EXPECT_FAIL")]
+    pub expect_fail: Option<PathBuf>,
+    /// Per-request timeout in seconds
+    #[arg(long, env = "CONFORM_TIMEOUT", default_value_t = 10.0)]
+    pub timeout: f64,
+    /// At most this many requests per second (0: no limit)
+    #[arg(long, env = "CONFORM_RATE_LIMIT", default_value_t = 0.0)]
+    pub rate_limit: f64,
+    /// The longest 429 Retry-After the suite waits, in seconds
+    #[arg(long, env = "CONFORM_MAX_RETRY_WAIT", default_value_t = 30)]
+    pub max_retry_wait: u64,
+    /// Larger bodies are an Error
+    #[arg(long, env = "CONFORM_MAX_BODY_BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Seed of the property checks (random and printed when absent)
+    #[arg(long, env = "CONFORM_SEED")]
+    pub seed: Option<u64>,
+    /// Cases per property check
+    #[arg(long, env = "CONFORM_CASES", default_value_t = 32)]
+    pub cases: u32,
+    /// Without test control, how far from the 10-minute boundary time checks stay (ms; the
+    /// clock-skew uncertainty is added)
+    #[arg(long, env = "CONFORM_TIME_MARGIN_MS", default_value_t = 5000)]
+    pub time_margin_ms: i64,
+    /// How directory search criteria are sent
+    #[arg(long, env = "CONFORM_DIRECTORY_PARAMS", value_enum, default_value_t = FormArg::Query)]
+    pub directory_params: FormArg,
+    /// Write a JUnit XML report here
+    #[arg(long, env = "CONFORM_JUNIT")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON report here
+    #[arg(long, env = "CONFORM_JSON")]
+    pub json: Option<PathBuf>,
+    /// Print every HTTP exchange (secrets redacted) to stderr
+    #[arg(long, short, env = "CONFORM_VERBOSE")]
+    pub verbose: bool,
+    /// Print the catalog and exit
+    #[arg(long)]
+    pub list: bool,
+    /// Reference-server mode: the server binary to start (cargo xtask conform passes it)
+    #[arg(
+        long,
+        env = "CONFORM_REFERENCE_SERVER_BIN",
+        requires = "reference_server_fixtures"
+    )]
+    pub reference_server_bin: Option<PathBuf>,
+    /// Reference-server mode: its fixture file
+    #[arg(long, env = "CONFORM_REFERENCE_SERVER_FIXTURES")]
+    pub reference_server_fixtures: Option<PathBuf>,
+}
+
+impl Args {
+    /// The run's configuration for `url`; `reference` adds the reference fixtures' users as
+    /// default credentials.
+    pub fn to_config(&self, url: &str, reference: bool) -> Result<Config, String> {
+        let mut c = Config::new(url);
+        c.credentials = match (
+            &self.user_id,
+            &self.auth_token,
+            &self.username,
+            &self.password,
+        ) {
+            (Some(id), Some(token), _, _) => Some(Credentials::Token {
+                user_id: id.clone(),
+                auth_token: token.clone(),
+            }),
+            (_, _, Some(u), Some(p)) => Some(Credentials::Login {
+                username: u.clone(),
+                password: p.clone(),
+            }),
+            _ if reference => Some(Credentials::Login {
+                username: REFERENCE_ADMIN.0.into(),
+                password: REFERENCE_ADMIN.1.into(),
+            }),
+            _ => None,
+        };
+        c.second = match (
+            &self.second_user_id,
+            &self.second_auth_token,
+            &self.second_username,
+            &self.second_password,
+        ) {
+            (Some(id), Some(token), _, _) => Some(Credentials::Token {
+                user_id: id.clone(),
+                auth_token: token.clone(),
+            }),
+            (_, _, Some(u), Some(p)) => Some(Credentials::Login {
+                username: u.clone(),
+                password: p.clone(),
+            }),
+            _ if reference => Some(Credentials::Login {
+                username: REFERENCE_SECOND.0.into(),
+                password: REFERENCE_SECOND.1.into(),
+            }),
+            _ => None,
+        };
+        c.admin = self.admin;
+        c.second_admin = self.second_admin;
+        c.filters = self.filter.clone();
+        c.skips = self.skip.clone();
+        c.levels = self
+            .level
+            .iter()
+            .map(|l| match l {
+                LevelArg::Must => Level::Must,
+                LevelArg::Should => Level::Should,
+            })
+            .collect();
+        if let Some(path) = &self.expect_fail {
+            c.expect_fail = read_expect_fail(path)?;
+        }
+        if !(self.timeout > 0.0 && self.timeout.is_finite()) {
+            return Err("--timeout must be a positive number of seconds".into());
+        }
+        c.http.timeout = Duration::from_secs_f64(self.timeout);
+        c.http.rate_limit = self.rate_limit.max(0.0);
+        c.http.max_retry_wait = Duration::from_secs(self.max_retry_wait);
+        c.http.max_body_bytes = self.max_body_bytes;
+        c.http.verbose = self.verbose;
+        c.seed = self.seed;
+        c.cases = self.cases;
+        c.time_margin_ms = self.time_margin_ms.max(0);
+        c.directory_form = match self.directory_params {
+            FormArg::Query => DirectoryForm::Query,
+            FormArg::TopLevel => DirectoryForm::TopLevel,
+        };
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn reference_mode_defaults_to_fixture_users() {
+        let args = Args::parse_from(["conformance"]);
+        let c = args.to_config("http://x", true).unwrap();
+        assert!(
+            matches!(c.credentials, Some(Credentials::Login { ref username, .. }) if username == REFERENCE_ADMIN.0)
+        );
+        assert!(
+            matches!(c.second, Some(Credentials::Login { ref username, .. }) if username == REFERENCE_SECOND.0)
+        );
+        let c = args.to_config("http://x", false).unwrap();
+        assert!(c.credentials.is_none() && c.second.is_none());
+    }
+}

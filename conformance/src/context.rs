@@ -1,0 +1,644 @@
+/*!
+What a check body sees: the [`Session`] established once per run (who the caller is, whether
+the target has test control, its clock skew and settings) and a [`Ctx`] per check that sends
+requests, records their exchanges, and turns answers into typed values or into verdicts with
+expected and actual. Helpers for the two endpoints live here so that every check reads its
+answers the same way.
+*/
+
+use serde_json::{json, Map, Value};
+
+use crate::config::{Config, DirectoryForm};
+use crate::http::{snippet, Http, Req, Resp};
+use crate::model::{Exchange, Verdict};
+
+pub const PRESENCE: &str = "/api/v1/users.presence";
+pub const DIRECTORY: &str = "/api/v1/directory";
+pub const TEN_MINUTES_MS: i64 = 600_000;
+
+/// A logged-in user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub user_id: String,
+    pub auth_token: String,
+    /// From the login answer's roles, or `--admin`; `None` when unknown.
+    pub admin: Option<bool>,
+    pub username: Option<String>,
+}
+
+/// The target's settings as test control reports them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub raw: Map<String, Value>,
+}
+
+impl Settings {
+    pub fn default_count(&self) -> i64 {
+        self.raw
+            .get("API_Default_Count")
+            .and_then(Value::as_i64)
+            .unwrap_or(50)
+    }
+    pub fn upper_count_limit(&self) -> i64 {
+        self.raw
+            .get("API_Upper_Count_Limit")
+            .and_then(Value::as_i64)
+            .unwrap_or(100)
+    }
+    pub fn search_fields(&self) -> Vec<String> {
+        let raw = self
+            .raw
+            .get("Accounts_SearchFields")
+            .and_then(Value::as_str)
+            .unwrap_or(DEFAULT_SEARCH_FIELDS);
+        split_fields(raw)
+    }
+}
+
+/// `Accounts_SearchFields`'s default.
+pub const DEFAULT_SEARCH_FIELDS: &str = "username, name, bio, nickname";
+
+pub fn split_fields(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// How far the target's clock is from ours.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Skew {
+    /// Server clock minus local clock, in ms.
+    pub ms: i64,
+    /// How wrong the estimate may be, in ms.
+    pub uncertainty_ms: i64,
+    /// `test-control` (exact) or `date-header` (1 s resolution).
+    pub method: &'static str,
+}
+
+/// Facts about the target and the callers, established before the checks run.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub caller: User,
+    pub second: Option<User>,
+    pub test_control: bool,
+    /// The settings as they were before the run (test control only).
+    pub settings: Option<Settings>,
+    /// Whether the target's clock was stopped before the run, and where (test control only).
+    pub manual_clock_ms: Option<i64>,
+    pub skew: Skew,
+    pub version: Option<String>,
+    pub seed: u64,
+}
+
+/// Which credentials a request carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// None at all.
+    None,
+    /// The caller's pair.
+    Caller,
+    /// The second user's pair.
+    Second,
+    /// Exactly these headers.
+    Headers(Vec<(String, String)>),
+}
+
+/// Criteria of a directory search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirQuery {
+    pub text: Option<String>,
+    pub kind: Option<String>,
+    pub workspace: Option<String>,
+}
+
+impl DirQuery {
+    pub fn of(kind: &str) -> Self {
+        Self {
+            kind: Some(kind.to_owned()),
+            ..Self::default()
+        }
+    }
+    pub fn text(mut self, text: &str) -> Self {
+        self.text = Some(text.to_owned());
+        self
+    }
+    pub fn workspace(mut self, ws: &str) -> Self {
+        self.workspace = Some(ws.to_owned());
+        self
+    }
+}
+
+/// A parsed `users.presence` answer.
+#[derive(Debug, Clone)]
+pub struct PresenceAnswer {
+    pub users: Vec<Value>,
+    pub full: bool,
+    pub body: Map<String, Value>,
+}
+
+impl PresenceAnswer {
+    pub fn ids(&self) -> Vec<String> {
+        self.users
+            .iter()
+            .filter_map(|u| u.get("_id").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// A parsed `directory` answer.
+#[derive(Debug, Clone)]
+pub struct DirAnswer {
+    pub result: Vec<Value>,
+    pub count: i64,
+    pub offset: i64,
+    pub total: i64,
+    pub body: Map<String, Value>,
+}
+
+impl DirAnswer {
+    pub fn ids(&self) -> Vec<String> {
+        ids_of(&self.result)
+    }
+}
+
+pub fn ids_of(items: &[Value]) -> Vec<String> {
+    items
+        .iter()
+        .map(|u| {
+            u.get("_id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect()
+}
+
+/// The per-check context.
+pub struct Ctx<'a> {
+    pub http: &'a mut Http,
+    pub session: &'a Session,
+    pub config: &'a Config,
+    pub check_id: String,
+    pub exchanges: Vec<Exchange>,
+    pub notes: Vec<String>,
+    /// Set when the check changed the target's clock or settings; the runner restores them.
+    pub clock_touched: bool,
+    pub settings_touched: bool,
+    frozen_ms: Option<i64>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        http: &'a mut Http,
+        session: &'a Session,
+        config: &'a Config,
+        check_id: &str,
+    ) -> Self {
+        Self {
+            http,
+            session,
+            config,
+            check_id: check_id.to_owned(),
+            exchanges: Vec::new(),
+            notes: Vec::new(),
+            clock_touched: false,
+            settings_touched: false,
+            frozen_ms: None,
+        }
+    }
+
+    /// Adds a remark to the result (shown in reports even on a pass).
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    /// The curl line of the last request sent.
+    pub fn last_curl(&self) -> Option<String> {
+        self.exchanges.last().map(|x| x.curl.clone())
+    }
+
+    pub fn with_auth(&self, mut req: Req, auth: &Auth) -> Req {
+        match auth {
+            Auth::None => {}
+            Auth::Caller => {
+                req = req
+                    .header("X-Auth-Token", &self.session.caller.auth_token)
+                    .header("X-User-Id", &self.session.caller.user_id);
+            }
+            Auth::Second => {
+                if let Some(second) = &self.session.second {
+                    req = req
+                        .header("X-Auth-Token", &second.auth_token)
+                        .header("X-User-Id", &second.user_id);
+                }
+            }
+            Auth::Headers(headers) => {
+                for (n, v) in headers {
+                    req = req.header(n, v);
+                }
+            }
+        }
+        req
+    }
+
+    /// Sends a request with the given credentials. Transport failures and redirects are
+    /// Errors; any other status is returned.
+    pub fn send(&mut self, req: Req, auth: &Auth) -> Result<Resp, Verdict> {
+        let req = self.with_auth(req, auth);
+        let (exchanges, result) = self.http.send(&req, &self.check_id);
+        self.exchanges.extend(exchanges);
+        let resp = result.map_err(|e| Verdict::Error(e.0))?;
+        if (300..400).contains(&resp.status) {
+            return Err(Verdict::Error(format!(
+                "{} {} answered {} (redirect to {:?}); the suite does not follow redirects: point --url at the server itself",
+                req.method,
+                req.path,
+                resp.status,
+                resp.header("location").unwrap_or("(no Location)")
+            )));
+        }
+        Ok(resp)
+    }
+
+    /// Sends as the caller.
+    pub fn call(&mut self, req: Req) -> Result<Resp, Verdict> {
+        self.send(req, &Auth::Caller)
+    }
+
+    /// The body as a JSON value; not JSON is an Error (the target broke).
+    pub fn json_of(&self, resp: &Resp) -> Result<Value, Verdict> {
+        resp.json().map_err(Verdict::Error)
+    }
+
+    /// Expects 200 with a JSON object whose `success` is `true`.
+    pub fn ok_body(&mut self, req: Req, auth: &Auth) -> Result<Map<String, Value>, Verdict> {
+        let resp = self.send(req, auth)?;
+        let value = self.json_of(&resp)?;
+        if resp.status != 200 {
+            return Err(Verdict::fail(
+                format!("expected HTTP 200, got {}", resp.status),
+                "200 with a JSON body and \"success\": true",
+                format!("{} {}", resp.status, snippet(&value.to_string(), 400)),
+            ));
+        }
+        let Value::Object(map) = value else {
+            return Err(Verdict::fail(
+                "the body is not a JSON object",
+                "a JSON object",
+                snippet(&value.to_string(), 400),
+            ));
+        };
+        if map.get("success") != Some(&Value::Bool(true)) {
+            return Err(Verdict::fail(
+                "\"success\" is not true",
+                "\"success\": true",
+                format!(
+                    "\"success\": {}",
+                    map.get("success")
+                        .map(|v| v.to_string())
+                        .unwrap_or("(missing)".into())
+                ),
+            ));
+        }
+        Ok(map)
+    }
+
+    /// Expects an error answer with this status, `success: false`, and an `error` string
+    /// accepted by `matches` (described by `wanted`). Returns the body.
+    pub fn expect_error(
+        &mut self,
+        req: Req,
+        auth: &Auth,
+        status: u16,
+        wanted: &str,
+        matches: impl Fn(&Map<String, Value>) -> bool,
+    ) -> Result<Map<String, Value>, Verdict> {
+        let resp = self.send(req, auth)?;
+        let expected = format!("{status} with {{\"success\": false, {wanted}}}");
+        if resp.status != status {
+            return Err(Verdict::fail(
+                format!("expected HTTP {status}, got {}", resp.status),
+                expected,
+                format!("{} {}", resp.status, snippet(&resp.text(), 400)),
+            ));
+        }
+        let value = self.json_of(&resp)?;
+        let actual = format!("{} {}", resp.status, snippet(&value.to_string(), 400));
+        let Value::Object(map) = value else {
+            return Err(Verdict::fail(
+                "the error body is not a JSON object",
+                expected,
+                actual,
+            ));
+        };
+        if map.get("success") != Some(&Value::Bool(false)) {
+            return Err(Verdict::fail(
+                "the error body lacks \"success\": false",
+                expected,
+                actual,
+            ));
+        }
+        if !matches(&map) {
+            return Err(Verdict::fail(
+                "the error body is not the expected one",
+                expected,
+                actual,
+            ));
+        }
+        Ok(map)
+    }
+
+    /// Expects a 400 whose `error` contains `text`.
+    pub fn expect_400_containing(
+        &mut self,
+        req: Req,
+        text: &str,
+    ) -> Result<Map<String, Value>, Verdict> {
+        let wanted = format!("\"error\" containing {text:?}");
+        let text = text.to_owned();
+        self.expect_error(req, &Auth::Caller, 400, &wanted, move |m| {
+            error_text(m).contains(&text)
+        })
+    }
+
+    // ----- users.presence -------------------------------------------------------------
+
+    /// `GET users.presence` as the caller with these parameters (encoded here).
+    pub fn presence(&mut self, params: &[(&str, &str)]) -> Result<PresenceAnswer, Verdict> {
+        let mut req = Req::get(PRESENCE);
+        for (n, v) in params {
+            req = req.q(n, v);
+        }
+        self.presence_req(req)
+    }
+
+    pub fn presence_req(&mut self, req: Req) -> Result<PresenceAnswer, Verdict> {
+        let body = self.ok_body(req, &Auth::Caller)?;
+        let users = match body.get("users") {
+            Some(Value::Array(users)) => users.clone(),
+            other => {
+                return Err(Verdict::fail(
+                    "\"users\" is not an array",
+                    "\"users\": [ … ]",
+                    format!("\"users\": {}", show(other)),
+                ))
+            }
+        };
+        let full = match body.get("full") {
+            Some(Value::Bool(b)) => *b,
+            other => {
+                return Err(Verdict::fail(
+                    "\"full\" is not a boolean",
+                    "\"full\": true or false",
+                    format!("\"full\": {}", show(other)),
+                ))
+            }
+        };
+        Ok(PresenceAnswer { users, full, body })
+    }
+
+    /// Expects `full` to be `want` for `from`.
+    pub fn expect_full(
+        &mut self,
+        from: &str,
+        want: bool,
+        why: &str,
+    ) -> Result<PresenceAnswer, Verdict> {
+        let answer = self.presence(&[("from", from)])?;
+        if answer.full != want {
+            return Err(Verdict::fail(
+                format!("from={from}: {why}"),
+                format!("\"full\": {want}"),
+                format!(
+                    "\"full\": {} with {} users",
+                    answer.full,
+                    answer.users.len()
+                ),
+            ));
+        }
+        Ok(answer)
+    }
+
+    // ----- directory ------------------------------------------------------------------
+
+    /// A directory request with these criteria (in the configured form) and extra parameters.
+    pub fn dir_req(&self, q: &DirQuery, extra: &[(&str, &str)]) -> Req {
+        dir_req(self.config.directory_form, q, extra)
+    }
+
+    pub fn directory(
+        &mut self,
+        q: &DirQuery,
+        extra: &[(&str, &str)],
+    ) -> Result<DirAnswer, Verdict> {
+        let req = self.dir_req(q, extra);
+        self.directory_req(req, &Auth::Caller)
+    }
+
+    pub fn directory_req(&mut self, req: Req, auth: &Auth) -> Result<DirAnswer, Verdict> {
+        let body = self.ok_body(req, auth)?;
+        let result = match body.get("result") {
+            Some(Value::Array(items)) => items.clone(),
+            other => {
+                return Err(Verdict::fail(
+                    "\"result\" is not an array",
+                    "\"result\": [ … ]",
+                    format!("\"result\": {}", show(other)),
+                ))
+            }
+        };
+        let mut numbers = [0i64; 3];
+        for (slot, key) in numbers.iter_mut().zip(["count", "offset", "total"]) {
+            *slot = match body.get(key) {
+                Some(v) if v.as_i64().is_some() => v.as_i64().unwrap_or_default(),
+                other => {
+                    return Err(Verdict::fail(
+                        format!("\"{key}\" is not an integer"),
+                        format!("\"{key}\": an integer"),
+                        format!("\"{key}\": {}", show(other)),
+                    ))
+                }
+            };
+        }
+        Ok(DirAnswer {
+            result,
+            count: numbers[0],
+            offset: numbers[1],
+            total: numbers[2],
+            body,
+        })
+    }
+
+    /// Every item of a search, paging with `count=page` (at most `max_pages` requests).
+    /// Returns the items and the first answer's total; `None` when there were too many.
+    pub fn list_all(
+        &mut self,
+        q: &DirQuery,
+        page: i64,
+        max_pages: usize,
+    ) -> Result<Option<(Vec<Value>, i64)>, Verdict> {
+        let mut items = Vec::new();
+        let mut total = None;
+        for n in 0..max_pages {
+            let offset = (n as i64 * page).to_string();
+            let count = page.to_string();
+            let answer = self.directory(q, &[("count", &count), ("offset", &offset)])?;
+            let total = *total.get_or_insert(answer.total);
+            let got = answer.result.len();
+            items.extend(answer.result);
+            if got == 0 || items.len() as i64 >= total {
+                return Ok(Some((items, total)));
+            }
+        }
+        Ok(None)
+    }
+
+    // ----- test control ---------------------------------------------------------------
+
+    pub fn tc_clock_ms(&mut self) -> Result<i64, Verdict> {
+        let resp = self.send(Req::get("/test-control/clock"), &Auth::None)?;
+        let v = self.json_of(&resp)?;
+        v.get("nowMs").and_then(Value::as_i64).ok_or_else(|| {
+            Verdict::Error(format!(
+                "GET /test-control/clock gave no nowMs: {}",
+                snippet(&v.to_string(), 200)
+            ))
+        })
+    }
+
+    /// Stops the target's clock at `ms`.
+    pub fn freeze_clock(&mut self, ms: i64) -> Result<(), Verdict> {
+        self.clock_touched = true;
+        let resp = self.send(
+            Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
+            &Auth::None,
+        )?;
+        if resp.status != 200 {
+            return Err(Verdict::Error(format!(
+                "PUT /test-control/clock answered {}: {}",
+                resp.status,
+                snippet(&resp.text(), 200)
+            )));
+        }
+        self.frozen_ms = Some(ms);
+        Ok(())
+    }
+
+    /// Stops the target's clock on the next whole minute, so that every `from` form (even
+    /// without seconds) can name instants relative to it exactly. Returns that instant.
+    pub fn freeze_clock_on_minute(&mut self) -> Result<i64, Verdict> {
+        let now = self.tc_clock_ms()?;
+        let minute = (now / 60_000 + 1) * 60_000;
+        self.freeze_clock(minute)?;
+        Ok(minute)
+    }
+
+    /// Changes settings through test control; the runner restores them after the check.
+    pub fn patch_settings(&mut self, patch: Value) -> Result<(), Verdict> {
+        self.settings_touched = true;
+        let resp = self.send(
+            Req::method("PATCH", "/test-control/settings").json(patch),
+            &Auth::None,
+        )?;
+        if resp.status != 200 {
+            return Err(Verdict::Error(format!(
+                "PATCH /test-control/settings answered {}: {}",
+                resp.status,
+                snippet(&resp.text(), 200)
+            )));
+        }
+        Ok(())
+    }
+
+    /// The server's "now" in ms: exact when this check froze the clock, else estimated.
+    pub fn server_now_ms(&self) -> i64 {
+        self.frozen_ms
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis() + self.session.skew.ms)
+    }
+
+    pub fn is_frozen(&self) -> bool {
+        self.frozen_ms.is_some()
+    }
+
+    /// How far from the 10-minute boundary a time check must stay.
+    pub fn time_margin_ms(&self) -> i64 {
+        if self.is_frozen() {
+            0
+        } else {
+            self.config.time_margin_ms + self.session.skew.uncertainty_ms
+        }
+    }
+
+    /// The settings in force (test control), or Rocket.Chat's defaults.
+    pub fn settings(&self) -> Settings {
+        self.session
+            .settings
+            .clone()
+            .unwrap_or(Settings { raw: Map::new() })
+    }
+}
+
+/// The criteria of a directory request in the given form, plus extra parameters.
+pub fn dir_req(form: DirectoryForm, q: &DirQuery, extra: &[(&str, &str)]) -> Req {
+    let mut req = Req::get(DIRECTORY);
+    match form {
+        DirectoryForm::Query => {
+            let mut obj = Map::new();
+            if let Some(t) = &q.text {
+                obj.insert("text".into(), Value::String(t.clone()));
+            }
+            if let Some(t) = &q.kind {
+                obj.insert("type".into(), Value::String(t.clone()));
+            }
+            if let Some(w) = &q.workspace {
+                obj.insert("workspace".into(), Value::String(w.clone()));
+            }
+            if !obj.is_empty() {
+                req = req.q("query", &Value::Object(obj).to_string());
+            }
+        }
+        DirectoryForm::TopLevel => {
+            if let Some(t) = &q.text {
+                req = req.q("text", t);
+            }
+            if let Some(t) = &q.kind {
+                req = req.q("type", t);
+            }
+            if let Some(w) = &q.workspace {
+                req = req.q("workspace", w);
+            }
+        }
+    }
+    for (n, v) in extra {
+        req = req.q(n, v);
+    }
+    req
+}
+
+/// The `error` string of an error body, or "".
+pub fn error_text(m: &Map<String, Value>) -> &str {
+    m.get("error").and_then(Value::as_str).unwrap_or("")
+}
+
+/// A JSON value for a message, `(missing)` when absent.
+pub fn show(v: Option<&Value>) -> String {
+    v.map(|v| snippet(&v.to_string(), 200))
+        .unwrap_or_else(|| "(missing)".into())
+}
+
+/// Fails with expected/actual unless `cond`.
+pub fn ensure(
+    cond: bool,
+    message: impl Into<String>,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+) -> Result<(), Verdict> {
+    if cond {
+        Ok(())
+    } else {
+        Err(Verdict::fail(message, expected, actual))
+    }
+}

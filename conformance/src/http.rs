@@ -1,0 +1,544 @@
+/*!
+The suite's HTTP client. It exists so that every request a check sends is built the same
+careful way: no default headers (a negative auth check must really send no credentials), no
+redirect following, a per-request timeout that names the check, a cap on the body size, a
+minimum interval between requests (`--rate-limit`) and bounded waits on `429 Retry-After`.
+Every request is recorded as an [`Exchange`] with its secrets replaced by shell variables, and
+with the curl command that reproduces it.
+*/
+
+use std::{
+    io::Read,
+    thread,
+    time::{Duration, Instant},
+};
+
+use reqwest::blocking::Client as Reqwest;
+use serde_json::Value;
+
+use crate::model::Exchange;
+
+/// A secret and the shell variable that stands for it in every report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secret {
+    pub value: String,
+    pub placeholder: String,
+}
+
+/// Replaces secrets by their placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<Secret>,
+}
+
+impl Redactor {
+    pub fn add(&mut self, value: &str, placeholder: &str) {
+        if value.len() >= 4 && !self.secrets.iter().any(|s| s.value == value) {
+            self.secrets.push(Secret {
+                value: value.to_owned(),
+                placeholder: placeholder.to_owned(),
+            });
+            // Longest first, so that a secret containing another is replaced whole.
+            self.secrets
+                .sort_by_key(|s| std::cmp::Reverse(s.value.len()));
+        }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for s in &self.secrets {
+            if out.contains(&s.value) {
+                out = out.replace(&s.value, &s.placeholder);
+            }
+        }
+        out
+    }
+}
+
+/// Settings of the client.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+    /// Requests per second at most; 0 = unlimited.
+    pub rate_limit: f64,
+    /// The longest wait a `Retry-After` may impose.
+    pub max_retry_wait: Duration,
+    /// How many times a 429 is retried.
+    pub max_retries: u32,
+    pub verbose: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_body_bytes: 4 * 1024 * 1024,
+            rate_limit: 0.0,
+            max_retry_wait: Duration::from_secs(30),
+            max_retries: 3,
+            verbose: false,
+        }
+    }
+}
+
+/// A request to send: path, query string, headers, optional JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Req {
+    pub method: &'static str,
+    pub path: String,
+    /// Already encoded, without the `?`.
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+impl Req {
+    pub fn get(path: &str) -> Self {
+        Self {
+            method: "GET",
+            path: path.to_owned(),
+            query: String::new(),
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    pub fn method(method: &'static str, path: &str) -> Self {
+        Self {
+            method,
+            ..Self::get(path)
+        }
+    }
+
+    /// Adds `name=value`, both percent-encoded.
+    pub fn q(mut self, name: &str, value: &str) -> Self {
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        self.query.push_str(&encode(name));
+        self.query.push('=');
+        self.query.push_str(&encode(value));
+        self
+    }
+
+    /// Adds an already-encoded piece of query string, as is.
+    pub fn raw_query(mut self, raw: &str) -> Self {
+        if !self.query.is_empty() && !raw.is_empty() {
+            self.query.push('&');
+        }
+        self.query.push_str(raw);
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// Path and query, e.g. `/api/v1/users.presence?from=…`.
+    pub fn target(&self) -> String {
+        if self.query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, self.query)
+        }
+    }
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An answer, its body read (up to the cap).
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// When the answer arrived (for clock estimates).
+    pub received: chrono::DateTime<chrono::Utc>,
+    pub sent: chrono::DateTime<chrono::Utc>,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    pub fn json(&self) -> Result<Value, String> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            format!(
+                "the body is not JSON ({e}); Content-Type {:?}; it starts with {:?}",
+                self.header("content-type").unwrap_or("(none)"),
+                snippet(&self.text(), 120)
+            )
+        })
+    }
+}
+
+/// The first `max` characters of a text, with an ellipsis when cut.
+pub fn snippet(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The blocking HTTP client shared by every check.
+pub struct Http {
+    client: Reqwest,
+    pub base: String,
+    pub options: HttpOptions,
+    pub redactor: Redactor,
+    last_request: Option<Instant>,
+}
+
+/// What went wrong on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError(pub String);
+
+impl Http {
+    pub fn new(base: &str, options: HttpOptions) -> Result<Self, String> {
+        let client = Reqwest::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(options.timeout)
+            .connect_timeout(options.timeout.min(Duration::from_secs(10)))
+            .user_agent(concat!(
+                "rocketchat-conformance/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(Self {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            options,
+            redactor: Redactor::default(),
+            last_request: None,
+        })
+    }
+
+    fn pace(&mut self) {
+        if self.options.rate_limit > 0.0 {
+            let interval = Duration::from_secs_f64(1.0 / self.options.rate_limit);
+            if let Some(last) = self.last_request {
+                let elapsed = last.elapsed();
+                if elapsed < interval {
+                    thread::sleep(interval - elapsed);
+                }
+            }
+        }
+        self.last_request = Some(Instant::now());
+    }
+
+    /// Sends a request, honouring 429 `Retry-After`; returns the exchanges recorded (one per
+    /// attempt) and the final answer or transport error. `check` names the check in errors.
+    pub fn send(
+        &mut self,
+        req: &Req,
+        check: &str,
+    ) -> (Vec<Exchange>, Result<Resp, TransportError>) {
+        let mut exchanges = Vec::new();
+        let mut attempt = 0;
+        loop {
+            let (exchange, result) = self.send_once(req, check);
+            if self.options.verbose {
+                eprintln!("{}", render_exchange(&exchange));
+            }
+            exchanges.push(exchange);
+            match result {
+                Ok(resp) if resp.status == 429 && attempt < self.options.max_retries => {
+                    attempt += 1;
+                    let wait = retry_after(&resp).unwrap_or(Duration::from_secs(1));
+                    if wait > self.options.max_retry_wait {
+                        return (
+                            exchanges,
+                            Err(TransportError(format!(
+                                "{} {} answered 429 with Retry-After {} s, more than the {} s allowed (check {check})",
+                                req.method,
+                                req.path,
+                                wait.as_secs(),
+                                self.options.max_retry_wait.as_secs()
+                            ))),
+                        );
+                    }
+                    thread::sleep(wait);
+                }
+                Ok(resp) if resp.status == 429 => {
+                    return (
+                        exchanges,
+                        Err(TransportError(format!(
+                            "{} {} still answered 429 after {} retries (check {check})",
+                            req.method, req.path, self.options.max_retries
+                        ))),
+                    );
+                }
+                other => return (exchanges, other),
+            }
+        }
+    }
+
+    fn send_once(&mut self, req: &Req, check: &str) -> (Exchange, Result<Resp, TransportError>) {
+        self.pace();
+        let url = format!("{}{}", self.base, req.target());
+        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+            .expect("static method names are valid");
+        let mut builder = self.client.request(method, &url);
+        for (n, v) in &req.headers {
+            builder = builder.header(n, v);
+        }
+        let body_text = req.body.as_ref().map(|b| b.to_string());
+        if let Some(body) = &body_text {
+            builder = builder
+                .header("Content-Type", "application/json")
+                .body(body.clone());
+        }
+        let started = Instant::now();
+        let sent = chrono::Utc::now();
+        let result = builder.send();
+        let mut exchange = Exchange {
+            method: req.method.to_owned(),
+            url: self.redactor.redact(&url),
+            request_headers: req
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), self.redactor.redact(v)))
+                .collect(),
+            request_body: body_text.as_deref().map(|b| self.redactor.redact(b)),
+            status: None,
+            response_headers: Vec::new(),
+            response_body: String::new(),
+            error: None,
+            duration_ms: 0,
+            curl: self.curl(req),
+        };
+        let outcome = match result {
+            Err(e) => Err(TransportError(describe_error(
+                &e,
+                req,
+                check,
+                self.options.timeout,
+            ))),
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let headers: Vec<(String, String)> = resp
+                    .headers()
+                    .iter()
+                    .map(|(n, v)| {
+                        (
+                            n.as_str().to_owned(),
+                            String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                        )
+                    })
+                    .collect();
+                exchange.status = Some(status);
+                exchange.response_headers = headers
+                    .iter()
+                    .map(|(n, v)| (n.clone(), self.redactor.redact(v)))
+                    .collect();
+                let cap = self.options.max_body_bytes;
+                let mut body = Vec::new();
+                let read = resp.take(cap as u64 + 1).read_to_end(&mut body);
+                match read {
+                    Err(e) => Err(TransportError(format!(
+                        "{} {}: reading the body failed: {} (check {check})",
+                        req.method,
+                        req.path,
+                        error_chain(&e)
+                    ))),
+                    Ok(_) if body.len() > cap => Err(TransportError(format!(
+                        "{} {}: the body is larger than the {cap} bytes allowed (--max-body-bytes) (check {check})",
+                        req.method, req.path
+                    ))),
+                    Ok(_) => Ok(Resp {
+                        status,
+                        headers,
+                        body,
+                        received: chrono::Utc::now(),
+                        sent,
+                    }),
+                }
+            }
+        };
+        exchange.duration_ms = started.elapsed().as_millis() as u64;
+        match &outcome {
+            Ok(resp) => {
+                exchange.response_body = self.redactor.redact(&snippet(&resp.text(), 8192));
+            }
+            Err(e) => exchange.error = Some(self.redactor.redact(&e.0)),
+        }
+        (exchange, outcome)
+    }
+
+    /// The curl command reproducing a request, secrets as shell variables.
+    pub fn curl(&self, req: &Req) -> String {
+        let url = format!("{}{}", self.base, req.target());
+        let mut out = String::from("curl -sS -i");
+        if req.method != "GET" {
+            out.push_str(&format!(" -X {}", req.method));
+        }
+        for (n, v) in &req.headers {
+            out.push_str(&format!(
+                " -H {}",
+                shell_quote(&format!("{n}: {}", self.redactor.redact(v)))
+            ));
+        }
+        if let Some(body) = &req.body {
+            out.push_str(" -H 'Content-Type: application/json'");
+            out.push_str(&format!(
+                " --data {}",
+                shell_quote(&self.redactor.redact(&body.to_string()))
+            ));
+        }
+        out.push(' ');
+        out.push_str(&shell_quote(&self.redactor.redact(&url)));
+        out
+    }
+}
+
+/// Quotes for a POSIX shell; `$VARIABLES` stay expandable (double quotes) when present.
+pub fn shell_quote(s: &str) -> String {
+    if s.contains('$') && !s.contains(['"', '\\', '`']) {
+        // Placeholders such as $X_AUTH_TOKEN must expand.
+        format!("\"{s}\"")
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+fn retry_after(resp: &Resp) -> Option<Duration> {
+    let value = resp.header("retry-after")?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+fn describe_error(e: &reqwest::Error, req: &Req, check: &str, timeout: Duration) -> String {
+    if e.is_timeout() {
+        format!(
+            "{} {} timed out after {} s (check {check}; --timeout)",
+            req.method,
+            req.path,
+            timeout.as_secs_f64()
+        )
+    } else if e.is_connect() {
+        format!(
+            "{} {}: cannot connect: {} (check {check})",
+            req.method,
+            req.path,
+            error_chain(e)
+        )
+    } else {
+        format!(
+            "{} {}: {} (check {check})",
+            req.method,
+            req.path,
+            error_chain(e)
+        )
+    }
+}
+
+/// An exchange as text, for `--verbose` and the console report.
+pub fn render_exchange(x: &Exchange) -> String {
+    let mut out = format!("> {} {}\n", x.method, x.url);
+    for (n, v) in &x.request_headers {
+        out.push_str(&format!("> {n}: {v}\n"));
+    }
+    if let Some(b) = &x.request_body {
+        out.push_str(&format!("> {b}\n"));
+    }
+    match (&x.status, &x.error) {
+        (_, Some(e)) => out.push_str(&format!("< error: {e}\n")),
+        (Some(s), None) => {
+            out.push_str(&format!("< {s} ({} ms)\n", x.duration_ms));
+            for (n, v) in &x.response_headers {
+                if n.eq_ignore_ascii_case("content-type")
+                    || n.eq_ignore_ascii_case("retry-after")
+                    || n.eq_ignore_ascii_case("location")
+                {
+                    out.push_str(&format!("< {n}: {v}\n"));
+                }
+            }
+            out.push_str(&format!("< {}\n", snippet(&x.response_body, 2000)));
+        }
+        (None, None) => {}
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_reserved_characters() {
+        assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
+        assert_eq!(
+            encode("2019-05-22T12:11:45.392Z"),
+            "2019-05-22T12%3A11%3A45.392Z"
+        );
+    }
+
+    #[test]
+    fn redacts_longest_secret_first() {
+        let mut r = Redactor::default();
+        r.add("abcd", "$SHORT");
+        r.add("abcdefgh", "$LONG");
+        assert_eq!(r.redact("x abcdefgh abcd"), "x $LONG $SHORT");
+    }
+
+    #[test]
+    fn curl_keeps_placeholders_expandable() {
+        let mut http = Http::new("http://h:1/", HttpOptions::default()).unwrap();
+        http.redactor.add("secret-token", "$X_AUTH_TOKEN");
+        let req = Req::get("/api/v1/users.presence")
+            .q("from", "x y")
+            .header("X-Auth-Token", "secret-token");
+        assert_eq!(
+            http.curl(&req),
+            r#"curl -sS -i -H "X-Auth-Token: $X_AUTH_TOKEN" 'http://h:1/api/v1/users.presence?from=x%20y'"#
+        );
+    }
+}

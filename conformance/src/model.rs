@@ -1,0 +1,247 @@
+/*!
+The vocabulary of the suite: a [`Check`] (one requirement, with its id, level, source sentence
+and needs), the [`Verdict`] a check body returns when it does not pass, and the
+[`CheckResult`] kept for every selected or unselected check, together with the HTTP exchanges
+that led to it, so that every report (console, JUnit, JSON, and later HTML) renders from the
+same data.
+*/
+
+use std::{fmt, sync::Arc};
+
+use serde::Serialize;
+
+use crate::context::Ctx;
+
+/// How strongly a requirement binds a server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    /// A seed document (the contract) says it.
+    Must,
+    /// Only Rocket.Chat's implementation (the spec notes) says it.
+    Should,
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Level::Must => "MUST",
+            Level::Should => "SHOULD",
+        })
+    }
+}
+
+/// What a check needs from the target beyond the caller's credentials.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Needs {
+    /// The reference server's `/test-control` API (clock, settings).
+    pub test_control: bool,
+    /// The caller has administrator rights.
+    pub admin: bool,
+    /// A second user's credentials (`--second-username`/`--second-password` or a token pair).
+    pub second_user: bool,
+    /// The second user is not an administrator.
+    pub second_user_not_admin: bool,
+}
+
+impl Needs {
+    pub const CREDENTIALS: Needs = Needs {
+        test_control: false,
+        admin: false,
+        second_user: false,
+        second_user_not_admin: false,
+    };
+    pub const TEST_CONTROL: Needs = Needs {
+        test_control: true,
+        ..Needs::CREDENTIALS
+    };
+    pub const SECOND_USER: Needs = Needs {
+        second_user: true,
+        ..Needs::CREDENTIALS
+    };
+    pub const SECOND_NON_ADMIN: Needs = Needs {
+        second_user: true,
+        second_user_not_admin: true,
+        ..Needs::CREDENTIALS
+    };
+
+    /// A short human description, e.g. `credentials, test control`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec!["credentials"];
+        if self.test_control {
+            parts.push("test control");
+        }
+        if self.admin {
+            parts.push("admin");
+        }
+        if self.second_user_not_admin {
+            parts.push("second non-admin user");
+        } else if self.second_user {
+            parts.push("second user");
+        }
+        parts.join(", ")
+    }
+}
+
+/// The body of a check: `Ok(())` is a pass.
+pub type CheckFn = Arc<dyn Fn(&mut Ctx) -> Result<(), Verdict> + Send + Sync>;
+
+/// One requirement of the catalog.
+#[derive(Clone)]
+pub struct Check {
+    /// Hierarchical id, `endpoint/topic/rule`, e.g. `presence/cutoff/older-than-10-min-is-full`.
+    pub id: String,
+    pub level: Level,
+    /// The sentence the check enforces, quoted from its source where possible.
+    pub sentence: &'static str,
+    /// Where the sentence comes from: a seed file name or a spec-notes section.
+    pub source: &'static str,
+    pub needs: Needs,
+    pub run: CheckFn,
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Check")
+            .field("id", &self.id)
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Check {
+    /// The first segment of the id: `presence` or `directory`.
+    pub fn endpoint(&self) -> &str {
+        endpoint_of(&self.id)
+    }
+}
+
+/// The first segment of a check id.
+pub fn endpoint_of(id: &str) -> &str {
+    id.split('/').next().unwrap_or(id)
+}
+
+/// Why a check did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// The target broke the rule.
+    Fail(Failure),
+    /// The target lacks what the check needs (e.g. test control, data of a kind).
+    Skip(String),
+    /// The suite or the target broke: refused connection, timeout, non-JSON body, redirect.
+    Error(String),
+}
+
+/// Expected against actual, as every failure shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub message: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Verdict {
+    pub fn fail(
+        message: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Verdict::Fail(Failure {
+            message: message.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+        })
+    }
+}
+
+/// The five outcomes of a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Skip,
+    Disabled,
+    Error,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Skip,
+        Status::Disabled,
+        Status::Error,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Skip => "SKIP",
+            Status::Disabled => "DISABLED",
+            Status::Error => "ERROR",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// One HTTP request and its answer, secrets already redacted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exchange {
+    pub method: String,
+    pub url: String,
+    pub request_headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub response_headers: Vec<(String, String)>,
+    /// The body as text, cut after a few kilobytes.
+    pub response_body: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
+    /// A curl command that sends the same request, secrets as shell variables.
+    pub curl: String,
+}
+
+/// The result of one check of the catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub endpoint: String,
+    pub level: Level,
+    pub sentence: String,
+    pub source: String,
+    pub needs: String,
+    pub status: Status,
+    /// Why it failed, errored, was skipped or disabled; notes on a pass.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// The curl command of the request the verdict is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curl: Option<String>,
+    /// The reason given in `--expect-fail` when this check is a known failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_failure: Option<String>,
+    pub notes: Vec<String>,
+    pub duration_ms: u64,
+    pub exchanges: Vec<Exchange>,
+}
+
+impl CheckResult {
+    /// Whether this result makes the run fail: Fail or Error, not listed as expected.
+    pub fn is_blocking(&self) -> bool {
+        matches!(self.status, Status::Fail | Status::Error) && self.expected_failure.is_none()
+    }
+}

@@ -1,0 +1,230 @@
+/*!
+Renders a [`Report`]: the console summary (grouped by endpoint and level, failures with
+expected vs actual, the source sentence and a curl line), JUnit XML (one testcase per check,
+statuses never merged) and JSON (every result with its exchanges, the target's version, the
+clock skew and the redacted configuration). Each renderer is a pure function of the report, so
+all are snapshot-tested and a later HTML renderer reads the same data.
+*/
+
+use std::{fmt::Write, time::Duration};
+
+use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
+
+use crate::model::{CheckResult, Status};
+use crate::runner::{grouped, Report};
+
+/// The console text: header, failures and errors in detail, skips, the summary table.
+pub fn console(report: &Report) -> String {
+    let mut out = String::new();
+    let t = &report.target;
+    let skew = t
+        .clock_skew
+        .map(|s| format!("{:+} ms ± {} ms ({})", s.ms, s.uncertainty_ms, s.method))
+        .unwrap_or_else(|| "unknown".into());
+    let _ = writeln!(
+        out,
+        "Rocket.Chat conformance (users.presence, directory) against {}\n  version {}, test control {}, clock skew {skew}, seed {}",
+        t.url,
+        t.version.as_deref().unwrap_or("unknown"),
+        if t.test_control { "yes" } else { "no" },
+        report.seed
+    );
+    if let Some(e) = &report.setup_error {
+        let _ = writeln!(out, "\nSET-UP FAILED: {e}");
+    }
+    let problems: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .collect();
+    if !problems.is_empty() && report.setup_error.is_none() {
+        let _ = writeln!(out, "\nFailures and errors:");
+        for r in problems {
+            let known = r
+                .expected_failure
+                .as_deref()
+                .map(|x| format!(" (known failure: {x})"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "\n{} [{}] {}{known}", r.status, r.level, r.id);
+            let _ = writeln!(out, "  rule:     {}", r.sentence);
+            let _ = writeln!(out, "  source:   {}", r.source);
+            if let Some(m) = &r.message {
+                let _ = writeln!(out, "  problem:  {m}");
+            }
+            if let Some(e) = &r.expected {
+                let _ = writeln!(out, "  expected: {e}");
+            }
+            if let Some(a) = &r.actual {
+                let _ = writeln!(out, "  actual:   {a}");
+            }
+            if let Some(c) = &r.curl {
+                let _ = writeln!(out, "  curl:     {c}");
+            }
+        }
+    }
+    let skipped: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Skip)
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(out, "\nSkipped:");
+        for r in skipped {
+            let _ = writeln!(out, "  {} — {}", r.id, r.message.as_deref().unwrap_or(""));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}",
+        "endpoint / level", "pass", "fail", "error", "skip", "disabled"
+    );
+    for ((endpoint, level), s) in grouped(&report.results) {
+        let _ = writeln!(
+            out,
+            "{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}",
+            format!("{endpoint} {level}"),
+            s.pass,
+            s.fail,
+            s.error,
+            s.skip,
+            s.disabled
+        );
+    }
+    let s = &report.summary;
+    let known = if s.expected_failures > 0 {
+        format!(", {} known failures", s.expected_failures)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "\n{} checks: {} passed, {} failed, {} errored, {} skipped, {} disabled{known}",
+        s.total, s.pass, s.fail, s.error, s.skip, s.disabled
+    );
+    let _ = writeln!(
+        out,
+        "{}",
+        if report.exit_code() == 0 {
+            "RESULT: conformant for the selected checks"
+        } else {
+            "RESULT: NOT conformant (see failures above)"
+        }
+    );
+    out
+}
+
+/// The JUnit XML: one suite per endpoint, one testcase per check.
+pub fn junit(report: &Report) -> String {
+    let mut junit = Junit::new("rocketchat-conformance");
+    let mut endpoints: Vec<&str> = Vec::new();
+    for r in &report.results {
+        if !endpoints.contains(&r.endpoint.as_str()) {
+            endpoints.push(r.endpoint.as_str());
+        }
+    }
+    for endpoint in endpoints {
+        let mut suite = TestSuite::new(endpoint);
+        suite.add_property(Property::new("target", report.target.url.as_str()));
+        suite.add_property(Property::new(
+            "version",
+            report.target.version.as_deref().unwrap_or("unknown"),
+        ));
+        suite.add_property(Property::new("seed", report.seed.to_string().as_str()));
+        for r in report.results.iter().filter(|r| r.endpoint == endpoint) {
+            let status = match r.status {
+                Status::Pass => TestCaseStatus::success(),
+                Status::Skip | Status::Disabled => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!(
+                        "{}: {}",
+                        r.status,
+                        r.message.as_deref().unwrap_or("")
+                    ));
+                    s
+                }
+                Status::Fail | Status::Error if r.expected_failure.is_some() => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!(
+                        "known failure ({}): {}",
+                        r.expected_failure.as_deref().unwrap_or(""),
+                        r.message.as_deref().unwrap_or("")
+                    ));
+                    s.set_description(detail(r));
+                    s
+                }
+                Status::Fail | Status::Error => {
+                    let kind = if r.status == Status::Fail {
+                        NonSuccessKind::Failure
+                    } else {
+                        NonSuccessKind::Error
+                    };
+                    let mut s = TestCaseStatus::non_success(kind);
+                    s.set_message(r.message.clone().unwrap_or_default());
+                    s.set_type(format!("{} {}", r.level, r.status));
+                    s.set_description(detail(r));
+                    s
+                }
+            };
+            let mut case = TestCase::new(r.id.as_str(), status);
+            case.set_classname(format!(
+                "{}.{}",
+                r.endpoint,
+                r.level.to_string().to_lowercase()
+            ));
+            case.set_time(Duration::from_millis(r.duration_ms));
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->"))
+}
+
+fn detail(r: &CheckResult) -> String {
+    let mut out = format!("rule: {}\nsource: {}\n", r.sentence, r.source);
+    for (label, v) in [
+        ("problem", &r.message),
+        ("expected", &r.expected),
+        ("actual", &r.actual),
+        ("curl", &r.curl),
+    ] {
+        if let Some(v) = v {
+            let _ = writeln!(out, "{label}: {v}");
+        }
+    }
+    out
+}
+
+/// The JSON report.
+pub fn json(report: &Report) -> String {
+    serde_json::to_string_pretty(report)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot render: {e}\"}}"))
+}
+
+/// `--list`: the catalog, one check per line with level, needs and source.
+pub fn list(checks: &[crate::model::Check]) -> String {
+    let mut out = String::new();
+    for c in checks {
+        let _ = writeln!(
+            out,
+            "{:<6} {:<64} needs {:<32} {}",
+            c.level,
+            c.id,
+            c.needs.describe(),
+            c.source
+        );
+        let _ = writeln!(out, "       {}", c.sentence);
+    }
+    let must = checks
+        .iter()
+        .filter(|c| c.level == crate::model::Level::Must)
+        .count();
+    let _ = writeln!(
+        out,
+        "\n{} checks ({must} MUST, {} SHOULD)",
+        checks.len(),
+        checks.len() - must
+    );
+    out
+}

@@ -1,0 +1,231 @@
+//! Shared test support: finds (or builds) the reference server's binary next to this test
+//! executable and starts it, and a tiny misbehaving HTTP server for the Error paths.
+#![allow(dead_code)]
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    path::PathBuf,
+    process::Command,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, OnceLock,
+    },
+    thread,
+    time::Duration,
+};
+
+use conformance::{
+    config::{Config, Credentials},
+    refserver::ReferenceServer,
+};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// `<target>/debug/reference-server`, built if missing.
+pub fn reference_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let exe = std::env::current_exe().unwrap();
+        // …/debug/deps/test-binary → …/debug
+        let dir = exe.parent().and_then(|d| d.parent()).unwrap().to_path_buf();
+        let bin = dir.join(format!("reference-server{}", std::env::consts::EXE_SUFFIX));
+        if !bin.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .current_dir(root())
+                .args([
+                    "build",
+                    "-p",
+                    "reference-server",
+                    "--bin",
+                    "reference-server",
+                ])
+                .status()
+                .expect("cannot run cargo build");
+            assert!(status.success(), "building the reference server failed");
+        }
+        assert!(bin.exists(), "no reference server at {}", bin.display());
+        bin
+    })
+    .clone()
+}
+
+pub fn start_reference() -> ReferenceServer {
+    ReferenceServer::start(&reference_bin(), &root().join("fixtures/default.json"))
+        .expect("reference server starts")
+}
+
+/// A configuration as reference-server mode builds it.
+pub fn reference_config(url: &str) -> Config {
+    let mut c = Config::new(url);
+    c.credentials = Some(Credentials::Login {
+        username: "rocketchat.internal.admin.test".into(),
+        password: "rocketchat.internal.admin.test".into(),
+    });
+    c.second = Some(Credentials::Login {
+        username: "normal.user".into(),
+        password: "rocket.chat".into(),
+    });
+    c.seed = Some(42);
+    c
+}
+
+/// How the stub answers a request for a path under `/api/v1/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Misbehaviour {
+    Html,
+    TruncatedJson,
+    Reset,
+    Hang,
+    Redirect,
+    Enormous,
+    /// 429 with `Retry-After: 0` on every other request, a valid presence answer otherwise.
+    TooManyRequestsOnce,
+    ServerError,
+    /// 200 `{"users":[],"full":true,"success":true}` to everything, credentials or not.
+    AlwaysFull,
+}
+
+/// A stub target on 127.0.0.1:0: `/api/info` answers properly, `/api/v1/*` misbehaves.
+pub struct Stub {
+    pub url: String,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Stub {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+    }
+}
+
+pub fn stub(m: Misbehaviour) -> Stub {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    thread::spawn(move || {
+        let mut n = 0u32;
+        for stream in listener.incoming() {
+            if stop2.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(stream) = stream else { continue };
+            n += 1;
+            let count = n;
+            thread::spawn(move || serve(stream, m, count));
+        }
+    });
+    Stub { url, stop }
+}
+
+fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
+    let mut buf = [0u8; 8192];
+    let mut req = Vec::new();
+    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(k) => req.extend_from_slice(&buf[..k]),
+        }
+    }
+    let text = String::from_utf8_lossy(&req).into_owned();
+    let path = text.split_whitespace().nth(1).unwrap_or("/").to_owned();
+    let respond = |stream: &mut TcpStream, status: &str, ct: &str, extra: &str, body: &[u8]| {
+        let head = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: {ct}\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    };
+    if path.starts_with("/api/info") {
+        return respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            "",
+            br#"{"version":"0.0.0-stub","success":true}"#,
+        );
+    }
+    if !path.starts_with("/api/v1/") {
+        return respond(
+            &mut stream,
+            "404 Not Found",
+            "application/json",
+            "",
+            br#"{"success":false}"#,
+        );
+    }
+    match m {
+        Misbehaviour::Html => respond(
+            &mut stream,
+            "200 OK",
+            "text/html",
+            "",
+            b"<html><body>Welcome</body></html>",
+        ),
+        Misbehaviour::TruncatedJson => respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            "",
+            br#"{"users":[{"_id":"a","#,
+        ),
+        Misbehaviour::Reset => {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        Misbehaviour::Hang => thread::sleep(Duration::from_secs(3)),
+        Misbehaviour::Redirect => respond(
+            &mut stream,
+            "302 Found",
+            "text/plain",
+            "Location: http://127.0.0.1:9/elsewhere\r\n",
+            b"",
+        ),
+        Misbehaviour::Enormous => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            let chunk = vec![b' '; 65536];
+            for _ in 0..200 {
+                if stream.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        }
+        Misbehaviour::TooManyRequestsOnce if n % 2 == 1 => respond(
+            &mut stream,
+            "429 Too Many Requests",
+            "application/json",
+            "Retry-After: 0\r\n",
+            br#"{"success":false,"error":"Error, too many requests"}"#,
+        ),
+        Misbehaviour::TooManyRequestsOnce => respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            "",
+            br#"{"users":[],"full":true,"success":true}"#,
+        ),
+        Misbehaviour::AlwaysFull => respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            "",
+            br#"{"users":[],"full":true,"success":true}"#,
+        ),
+        Misbehaviour::ServerError => respond(
+            &mut stream,
+            "500 Internal Server Error",
+            "application/json",
+            "",
+            br#"{"success":false,"error":"boom"}"#,
+        ),
+    }
+}

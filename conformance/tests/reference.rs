@@ -1,0 +1,175 @@
+//! The whole catalog against the reference server's binary (default fixtures, test control):
+//! every check must pass. Also the shape snapshots of the canonical calls (the seed documents'
+//! example calls) and, for the reference server, the whole redacted bodies.
+
+mod common;
+
+use std::time::Instant;
+
+use conformance::{
+    context::{Ctx, DirQuery},
+    model::Status,
+    report,
+    runner::{self, Quiet},
+    shape,
+};
+use serde_json::Value;
+
+#[test]
+fn every_check_passes_against_the_reference_server() {
+    let server = common::start_reference();
+    let config = common::reference_config(&server.url);
+    let started = Instant::now();
+    let report = runner::run(&config, &mut Quiet);
+    let elapsed = started.elapsed();
+    let bad: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Pass)
+        .map(|r| {
+            format!(
+                "{} {}: {}",
+                r.status,
+                r.id,
+                r.message.clone().unwrap_or_default()
+            )
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "not every check passed:\n{}\n\n{}",
+        bad.join("\n"),
+        report::console(&report)
+    );
+    assert_eq!(report.exit_code(), 0);
+    assert!(report.target.test_control);
+    assert_eq!(report.target.version.as_deref(), Some("8.6.0"));
+    assert!(elapsed.as_secs() < 10, "the catalog took {elapsed:?}");
+    // The reports render and parse.
+    let json: Value = serde_json::from_str(&report::json(&report)).unwrap();
+    assert_eq!(
+        json["results"].as_array().unwrap().len(),
+        report.results.len()
+    );
+    assert_eq!(json["summary"]["pass"], report.results.len());
+    let xml = report::junit(&report);
+    assert_eq!(
+        xml.matches("<testcase name=").count(),
+        report.results.len(),
+        "{xml}"
+    );
+    // No secret leaks into the reports.
+    let text = report::json(&report);
+    assert!(!text.contains("\"rocket.chat\""), "a password leaked");
+    for r in &report.results {
+        for x in &r.exchanges {
+            for (n, v) in &x.request_headers {
+                if n == "X-Auth-Token" {
+                    assert!(
+                        v.starts_with('$') || v.len() > 20,
+                        "token not redacted: {v}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Runs one closure with a context on the reference server (a one-check catalog).
+fn with_ctx(
+    f: impl Fn(&mut Ctx) -> Result<(), conformance::model::Verdict> + Send + Sync + 'static,
+) {
+    let server = common::start_reference();
+    let config = common::reference_config(&server.url);
+    let check = conformance::model::Check {
+        id: "test/ad-hoc/snapshot".into(),
+        level: conformance::Level::Should,
+        sentence: "ad hoc",
+        source: "test",
+        needs: conformance::model::Needs::CREDENTIALS,
+        run: std::sync::Arc::new(f),
+    };
+    let report = runner::run_checks(&config, &[check], &mut Quiet);
+    let r = &report.results[0];
+    assert_eq!(
+        r.status,
+        Status::Pass,
+        "{:?} {:?} {:?}",
+        r.message,
+        r.expected,
+        r.actual
+    );
+}
+
+fn sorted_by_id(mut v: Value, key: &str) -> Value {
+    if let Some(Value::Array(items)) = v.get_mut(key) {
+        items.sort_by_key(|i| {
+            i.get("_id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        });
+    }
+    v
+}
+
+#[test]
+fn seed_example_shapes() {
+    insta::assert_json_snapshot!(
+        "seed_presence_shape",
+        shape::shape(&shape::presence_seed_example())
+    );
+    insta::assert_json_snapshot!(
+        "seed_directory_users_shape",
+        shape::shape(&shape::directory_users_seed_example())
+    );
+    insta::assert_json_snapshot!(
+        "seed_directory_channels_shape",
+        shape::shape(&shape::directory_channels_seed_example())
+    );
+}
+
+#[test]
+fn canonical_calls_against_the_reference_server() {
+    with_ctx(|ctx| {
+        // Fixture times are relative to the server's start, a moment ago: a `from` four
+        // minutes back selects the same users on every run.
+        let full = Value::Object(ctx.presence(&[])?.body);
+        let from =
+            conformance::timefmt::FromForm::ZuluMillis.render(ctx.server_now_ms() - 4 * 60_000);
+        let delta = Value::Object(ctx.presence(&[("from", &from)])?.body);
+        let form = conformance::config::DirectoryForm::Query;
+        let users_req = conformance::context::dir_req(
+            form,
+            &DirQuery::of("users").text("rocket").workspace("local"),
+            &[],
+        );
+        let users = Value::Object(
+            ctx.directory_req(users_req, &conformance::context::Auth::Caller)?
+                .body,
+        );
+        let channels_req = conformance::context::dir_req(
+            form,
+            &DirQuery::of("channels").text("gene"),
+            &[("count", "1"), ("offset", "2")],
+        );
+        let channels = Value::Object(
+            ctx.directory_req(channels_req, &conformance::context::Auth::Caller)?
+                .body,
+        );
+        // Shapes (keys and JSON types).
+        insta::assert_json_snapshot!("reference_presence_full_shape", shape::shape(&full));
+        insta::assert_json_snapshot!("reference_presence_delta_shape", shape::shape(&delta));
+        insta::assert_json_snapshot!("reference_directory_users_shape", shape::shape(&users));
+        insta::assert_json_snapshot!(
+            "reference_directory_channels_shape",
+            shape::shape(&channels)
+        );
+        // Whole bodies, ids sorted where order is unspecified, secrets never present.
+        insta::assert_json_snapshot!("reference_presence_full_body", sorted_by_id(full, "users"), { ".users[].statusExpiresAt" => "[relative time]" });
+        insta::assert_json_snapshot!("reference_presence_delta_body", sorted_by_id(delta, "users"), { ".users[].statusExpiresAt" => "[relative time]" });
+        insta::assert_json_snapshot!("reference_directory_users_body", users, { ".result[].emails" => "[emails]" });
+        insta::assert_json_snapshot!("reference_directory_channels_body", channels, { ".result[].lastMessage.ts" => "[relative time]" });
+        Ok(())
+    });
+}
