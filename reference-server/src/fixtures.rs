@@ -390,6 +390,7 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
             .insert_room(room)
             .map_err(|e| (format!("rooms[{i}]"), e.to_string()))?;
     }
+    store.directory_index().settle();
     Ok(store)
 }
 

@@ -391,6 +391,16 @@ impl<D: Doc> Engine<D> {
         }
     }
 
+    /// Merges every pending order now, so that the first search after a bulk load does not pay
+    /// for it.
+    pub fn settle(&self) {
+        for order in 0..self.orders.len() {
+            for group in 0..self.orders[order].len() {
+                drop(self.sorted(order, group));
+            }
+        }
+    }
+
     fn sorted(&self, order: usize, group: usize) -> RwLockReadGuard<'_, Sorted> {
         let lock = &self.orders[order][group];
         {

@@ -294,6 +294,13 @@ impl Default for DirectoryIndex {
 }
 
 impl DirectoryIndex {
+    /// Finishes the orders of a bulk load (see [`Engine::settle`]).
+    pub fn settle(&self) {
+        self.users.settle();
+        self.channels.settle();
+        self.teams.settle();
+    }
+
     /// Indexes a new or changed user.
     pub fn upsert_user(&mut self, idx: UserIdx, user: &User) {
         self.set_user(idx, Some(UserDoc::new(user)));
