@@ -122,27 +122,6 @@ impl From<DirectoryError> for ErrorBody {
 fn query_example() -> String {
     r#"{"text": "rocket", "type": "users", "workspace": "local"}"#.to_owned()
 }
-fn text_example() -> String {
-    "gene".to_owned()
-}
-fn type_example() -> String {
-    "channels".to_owned()
-}
-fn workspace_example() -> String {
-    "local".to_owned()
-}
-fn count_example() -> i64 {
-    1
-}
-fn offset_example() -> i64 {
-    2
-}
-fn sort_example() -> String {
-    r#"{"name": 1}"#.to_owned()
-}
-fn fields_example() -> String {
-    r#"{"name": 1, "username": 1}"#.to_owned()
-}
 
 pub struct DirectoryApi;
 
@@ -204,29 +183,30 @@ impl DirectoryApi {
         /// and `workspace` (`local` or `all`; users only; `all` needs federation enabled).
         #[oai(name = "query", example = "query_example")]
         _query: Documented<String>,
-        /// Text to look for (trimmed; a case-insensitive literal substring). Wins over
-        /// `query.text` when not empty.
-        #[oai(name = "text", example = "text_example")]
+        /// Text to look for (trimmed; a case-insensitive literal substring), e.g. `gene`. Wins
+        /// over `query.text` when not empty.
+        #[oai(name = "text")]
         _text: Documented<String>,
         /// `channels` (default), `users` or `teams`. Wins over `query.type` when not empty.
-        #[oai(name = "type", example = "type_example")]
+        #[oai(name = "type")]
         _type: Documented<String>,
         /// `local` (default) or `all` (users only; federated users too, when federation is
         /// enabled). Wins over `query.workspace` when not empty.
-        #[oai(name = "workspace", example = "workspace_example")]
+        #[oai(name = "workspace")]
         _workspace: Documented<String>,
-        /// Page size: default 50, at most 100; 0 or negative gives 10.
-        #[oai(name = "count", example = "count_example")]
+        /// Page size: default 50, at most 100; 0 or negative gives 10 (the seed's example: 1).
+        #[oai(name = "count")]
         _count: Documented<i64>,
-        /// Matches to skip; echoed in the answer.
-        #[oai(name = "offset", example = "offset_example")]
+        /// Matches to skip; echoed in the answer (the seed's example: 2).
+        #[oai(name = "offset")]
         _offset: Documented<i64>,
-        /// A JSON object with one key and the value 1 (ascending) or -1 (descending).
-        #[oai(name = "sort", example = "sort_example")]
+        /// A JSON object with one key and the value 1 (ascending) or -1 (descending), e.g.
+        /// `{"name": 1}`.
+        #[oai(name = "sort")]
         _sort: Documented<String>,
         /// A JSON projection: `{"name": 1, ...}` keeps only those fields, `{"bio": 0, ...}`
         /// drops them (not both); `_id` is always kept; dotted paths reach inside.
-        #[oai(name = "fields", example = "fields_example")]
+        #[oai(name = "fields")]
         _fields: Documented<String>,
     ) -> DirectoryResponse {
         let query = req.uri().query().unwrap_or_default();

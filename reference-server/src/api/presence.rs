@@ -61,13 +61,6 @@ fn from_example() -> String {
     "2019-05-22T12:11:45.392Z".to_owned()
 }
 
-fn ids_example() -> Vec<String> {
-    vec![
-        "rocket.cat".to_owned(),
-        "rocketchat.internal.admin.test".to_owned(),
-    ]
-}
-
 pub struct PresenceApi;
 
 #[OpenApi]
@@ -106,8 +99,9 @@ impl PresenceApi {
         /// milliseconds and seconds are optional; without a timezone it is UTC.
         #[oai(name = "from", example = "from_example")]
         _from: Documented<String>,
-        /// User ids: one, comma-separated (`ids=a,b`) or repeated (`ids=a&ids=b`).
-        #[oai(name = "ids", example = "ids_example")]
+        /// User ids: one, comma-separated (`ids=rocket.cat,rocketchat.internal.admin.test`) or
+        /// repeated (`ids=a&ids=b`). Wins over `from`.
+        #[oai(name = "ids")]
         _ids: Documented<Vec<String>>,
     ) -> PresenceResponse {
         let request = match PresenceRequest::parse(req.uri().query().unwrap_or_default()) {
