@@ -168,16 +168,30 @@ pub fn load_file(path: &Path, now: Millis) -> Result<Store, FixtureError> {
 
 /// Loads a fixture from its text; `file` names it in errors.
 pub fn load_str(file: &str, text: &str, now: Millis) -> Result<Store, FixtureError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let parsed: FixtureFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        FixtureError {
-            file: file.to_owned(),
-            path,
-            problem: inner.to_string(),
+    // The plain parse is the fast path; only a file that fails it is read again to find the
+    // place of the error.
+    let parsed: FixtureFile = match serde_json::from_str(text) {
+        Ok(parsed) => parsed,
+        Err(plain) => {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let e = match serde_path_to_error::deserialize::<_, FixtureFile>(&mut de) {
+                Err(e) => e,
+                Ok(_) => {
+                    return Err(FixtureError {
+                        file: file.to_owned(),
+                        path: String::new(),
+                        problem: plain.to_string(),
+                    })
+                }
+            };
+            let path = e.path().to_string();
+            return Err(FixtureError {
+                file: file.to_owned(),
+                path,
+                problem: e.into_inner().to_string(),
+            });
         }
-    })?;
+    };
     build(parsed, now).map_err(|(path, problem)| FixtureError {
         file: file.to_owned(),
         path,
