@@ -146,6 +146,9 @@ pub struct Args {
     /// Write a JSON report here
     #[arg(long, env = "CONFORM_JSON")]
     pub json: Option<PathBuf>,
+    /// Write a self-contained HTML report here
+    #[arg(long, env = "CONFORM_HTML")]
+    pub html: Option<PathBuf>,
     /// Print every HTTP exchange (secrets redacted) to stderr
     #[arg(long, short, env = "CONFORM_VERBOSE")]
     pub verbose: bool,

@@ -8,7 +8,7 @@ answers the same way.
 
 use serde_json::{json, Map, Value};
 
-use crate::config::{Config, DirectoryForm};
+use crate::config::{Config, Credentials, DirectoryForm};
 use crate::http::{snippet, Http, Req, Resp};
 use crate::model::{Exchange, Verdict};
 
@@ -494,6 +494,88 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(None)
+    }
+
+    // ----- logins ---------------------------------------------------------------------
+
+    /// Logs in once more as the caller (`second: false`) or the second user, with the run's
+    /// credentials (a password login, or `{"resume": token}` for a token pair). A REST login
+    /// writes the user document, so its `_updatedAt` moves. Returns the new token pair (already
+    /// redacted in every report); [`Ctx::logout`] it when done.
+    pub fn login_again(&mut self, second: bool) -> Result<User, Verdict> {
+        let creds = if second {
+            self.config.second.clone()
+        } else {
+            self.config.credentials.clone()
+        };
+        let user = if second {
+            self.session.second.clone()
+        } else {
+            Some(self.session.caller.clone())
+        };
+        let (Some(creds), Some(user)) = (creds, user) else {
+            return Err(Verdict::Skip("no credentials to log in with".into()));
+        };
+        let body = match creds {
+            Credentials::Login { username, password } => {
+                json!({ "user": username, "password": password })
+            }
+            Credentials::Token { auth_token, .. } => json!({ "resume": auth_token }),
+        };
+        let first_new = self.exchanges.len();
+        let resp = self.send(Req::method("POST", "/api/v1/login").json(body), &Auth::None)?;
+        let v = self.json_of(&resp)?;
+        let token = v["data"]["authToken"].as_str().map(str::to_owned);
+        let id = v["data"]["userId"].as_str().map(str::to_owned);
+        let (Some(token), Some(id)) = (token, id) else {
+            return Err(Verdict::Error(format!(
+                "POST /api/v1/login answered {} without data.userId and data.authToken: {}",
+                resp.status,
+                snippet(&self.http.redactor.redact(&v.to_string()), 200)
+            )));
+        };
+        let placeholder = if second {
+            "$SECOND_NEW_TOKEN"
+        } else {
+            "$NEW_TOKEN"
+        };
+        if token != user.auth_token {
+            self.http.redactor.add(&token, placeholder);
+        }
+        for x in self.exchanges[first_new..].iter_mut() {
+            x.response_body = self.http.redactor.redact(&x.response_body);
+        }
+        Ok(User {
+            user_id: id,
+            auth_token: token,
+            ..user
+        })
+    }
+
+    /// Logs out a token pair from [`Ctx::login_again`], unless it is the session's own.
+    pub fn logout(&mut self, user: &User) {
+        let own = [Some(&self.session.caller), self.session.second.as_ref()]
+            .iter()
+            .flatten()
+            .any(|u| u.auth_token == user.auth_token);
+        if own {
+            return;
+        }
+        let headers = vec![
+            ("X-Auth-Token".to_owned(), user.auth_token.clone()),
+            ("X-User-Id".to_owned(), user.user_id.clone()),
+        ];
+        match self.send(
+            Req::method("POST", "/api/v1/logout"),
+            &Auth::Headers(headers),
+        ) {
+            Ok(r) if r.status == 200 => {}
+            Ok(r) => self.note(format!(
+                "logging the extra session out answered {}",
+                r.status
+            )),
+            Err(v) => self.note(format!("logging the extra session out failed: {v:?}")),
+        }
     }
 
     // ----- test control ---------------------------------------------------------------

@@ -109,6 +109,7 @@ fn main() -> ExitCode {
     for (path, text) in [
         (&args.junit, report::junit(&report)),
         (&args.json, report::json(&report)),
+        (&args.html, conformance::html::html(&report)),
     ] {
         if let Some(path) = path {
             match std::fs::write(path, text) {

@@ -205,6 +205,7 @@ pub fn json(report: &Report) -> String {
 /// `--list`: the catalog, one check per line with level, needs and source.
 pub fn list(checks: &[crate::model::Check]) -> String {
     let mut out = String::new();
+    let matrix = crate::kill_matrix::Matrix::committed();
     for c in checks {
         let _ = writeln!(
             out,
@@ -215,6 +216,7 @@ pub fn list(checks: &[crate::model::Check]) -> String {
             c.source
         );
         let _ = writeln!(out, "       {}", c.sentence);
+        let _ = writeln!(out, "       {}", crate::kill_matrix::describe(c, &matrix));
     }
     let must = checks
         .iter()

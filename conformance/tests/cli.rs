@@ -41,6 +41,11 @@ fn help_and_list() {
     assert!(out.status.success());
     let list = String::from_utf8_lossy(&out.stdout);
     assert!(list.contains("presence/cutoff/older-than-10-min-is-full"));
+    // The kill matrix (conformance/kill-matrix.json) names what each check catches.
+    assert!(
+        list.contains("catches: presence-full-always-true"),
+        "{list}"
+    );
     assert!(list.contains(&format!("{} checks", conformance::catalog().len())));
 }
 

@@ -87,6 +87,7 @@ fn with_ctx(
         sentence: "ad hoc",
         source: "test",
         needs: conformance::model::Needs::CREDENTIALS,
+        kill_exemption: None,
         run: std::sync::Arc::new(f),
     };
     let report = runner::run_checks(&config, &[check], &mut Quiet);

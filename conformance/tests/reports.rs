@@ -129,3 +129,20 @@ fn exit_code_ignores_known_failures_only() {
     );
     assert_eq!(r.exit_code(), 1);
 }
+
+#[test]
+fn html_report_snapshot() {
+    let html = conformance::html::html(&fixed_report());
+    for outside in ["<link", " src=", "@import", "url(", "<script"] {
+        assert!(
+            !html.contains(outside),
+            "the report loads nothing: found {outside}"
+        );
+    }
+    assert!(html.contains("presence/cutoff/older-than-10-min-is-full"));
+    assert!(
+        html.contains("&quot;full&quot;: false with 0 users"),
+        "the failure's actual value"
+    );
+    insta::assert_snapshot!("html", html);
+}

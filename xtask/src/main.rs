@@ -14,6 +14,7 @@ Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`
 
 mod bench;
 mod fixtures;
+mod mutants;
 
 use std::{
     env,
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Some("conform") => conform(&rest),
         Some("fixtures") => generate_fixtures(&rest),
         Some("bench") => bench::run(&rest),
+        Some("mutants") => mutants::run(&rest),
         _ => {
             eprintln!(
                 "usage: cargo xtask <serve|openapi|conform|fixtures|bench> [ARGS…]\n\n{}",

@@ -257,6 +257,38 @@ pub(super) fn add(out: &mut Vec<Check>) {
         },
     ));
 
+    out.push(check(
+        "directory/workspace/local-excludes-federated",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "workspace can be local (default) or all; all searches users from federated servers too: workspace=local (asked or by default) never lists a federated user (one with a federation field).",
+        spec("spec §2.3, §2.8"),
+        |ctx| {
+            for q in [DirQuery::of("users").workspace("local"), DirQuery::of("users")] {
+                let Some((items, _)) = ctx.list_all(&q, 100, 20)? else {
+                    return Err(Verdict::Skip("more than 2000 users: too many to list".into()));
+                };
+                for item in &items {
+                    ensure(
+                        item.get("federation").is_none_or(Value::is_null),
+                        format!("workspace {:?} lists a federated user", q.workspace.as_deref().unwrap_or("(default)")),
+                        "only local users (no \"federation\")",
+                        snippet(&item.to_string(), 300),
+                    )?;
+                }
+            }
+            Ok(())
+        },
+    ));
+    out.push(check(
+        "directory/channels/private-group-only-for-members",
+        Level::Should,
+        Needs::SECOND_USER,
+        "Channels list public channels and every room the caller is in, private groups too; never a private group the caller is not in. Checked with a private group the caller creates (groups.create) and deletes.",
+        spec("spec §2.6, §9 rule 39"),
+        private_group_only_for_members,
+    ));
+
     // ----- pagination ----------------------------------------------------------------------
     out.push(check(
         "directory/pagination/count-limits-items",
@@ -638,6 +670,57 @@ pub(super) fn add(out: &mut Vec<Check>) {
             Ok(())
         },
     ));
+}
+
+fn private_group_only_for_members(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let Some(second) = ctx.session.second.clone() else {
+        return Err(Verdict::Skip("no second user".into()));
+    };
+    if second.user_id == ctx.session.caller.user_id {
+        return Err(Verdict::Skip("the second user is the caller".into()));
+    }
+    let name = format!(
+        "conformance-private-{}-{}",
+        ctx.session.seed,
+        chrono::Utc::now().timestamp_millis()
+    );
+    let resp =
+        ctx.call(Req::method("POST", "/api/v1/groups.create").json(json!({ "name": name })))?;
+    let body = ctx.json_of(&resp)?;
+    let Some(id) = body["group"]["_id"].as_str().map(str::to_owned) else {
+        return Err(Verdict::Skip(format!(
+            "the target did not create a private group (POST /api/v1/groups.create answered {} {})",
+            resp.status,
+            snippet(&body.to_string(), 200)
+        )));
+    };
+    let outcome = (|| {
+        let q = DirQuery::of("channels").text(&name);
+        let own = ctx.directory(&q, &[("count", "100")])?;
+        ensure(
+            own.ids().contains(&id),
+            format!("the creator (a member) does not find its private group {name:?}"),
+            format!("{id} among the results"),
+            format!("{:?}", own.ids()),
+        )?;
+        let req = ctx.dir_req(&q, &[("count", "100")]);
+        let other = ctx.directory_req(req, &Auth::Second)?;
+        ensure(
+            !other.ids().contains(&id),
+            format!("a user who is not a member sees the private group {name:?}"),
+            format!("no {id}"),
+            format!("{:?}", other.ids()),
+        )
+    })();
+    match ctx.call(Req::method("POST", "/api/v1/groups.delete").json(json!({ "roomId": id }))) {
+        Ok(r) if r.status == 200 => {}
+        Ok(r) => ctx.note(format!(
+            "deleting the private group {name:?} answered {}",
+            r.status
+        )),
+        Err(v) => ctx.note(format!("deleting the private group {name:?} failed: {v:?}")),
+    }
+    outcome
 }
 
 /// Which kind of item a result holds.

@@ -45,6 +45,7 @@ pub(crate) fn check(
         sentence,
         source,
         needs,
+        kill_exemption: None,
         run: Arc::new(run),
     }
 }

@@ -11,7 +11,9 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{json, Value};
 
 use super::{check, spec, PRESENCE_SEED};
-use crate::context::{ensure, show, Auth, Ctx, PresenceAnswer, PRESENCE, TEN_MINUTES_MS};
+use crate::context::{
+    ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
+};
 use crate::http::{snippet, Req};
 use crate::model::{Check, Level, Needs, Verdict};
 use crate::shape::{item_field_types, item_shape, presence_seed_example, type_name};
@@ -285,6 +287,62 @@ pub(super) fn add(out: &mut Vec<Check>) {
         },
     ));
 
+    out.push(check(
+        "presence/delta/covers-offline-users",
+        Level::Should,
+        Needs::TEST_CONTROL,
+        "The delta lists every user with a username and _updatedAt >= from, offline ones included: with from before every change, it holds every user the directory lists but the caller.",
+        spec("spec §1.6, §9 rules 11, 12, §10 rule 11"),
+        |ctx| {
+            let Some((users, _)) = ctx.list_all(&DirQuery::of("users"), 100, 20)? else {
+                return Err(Verdict::Skip("more than 2000 users in the directory: too many to compare".into()));
+            };
+            let delta: BTreeSet<String> = time_travel_delta(ctx)?.ids().into_iter().collect();
+            let me = &ctx.session.caller.user_id;
+            let missing: Vec<String> = ids_of(&users).into_iter().filter(|id| id != me && !delta.contains(id)).collect();
+            ensure(missing.is_empty(), "users the directory lists are missing from a delta that should cover every user", "every directory user but the caller, offline ones too", format!("missing {missing:?}"))
+        },
+    ));
+    out.push(check(
+        "presence/delta/lists-user-who-logged-in",
+        Level::Should,
+        Needs::SECOND_USER,
+        "A REST login writes the user document (its _updatedAt moves) without making the user online; the delta lists every user with _updatedAt >= from, offline ones included: a user who logs in after from is in the delta.",
+        spec("spec §1.6, §9 rules 11, 12"),
+        |ctx| {
+            let from = from_before_now(ctx)?;
+            let second = ctx.login_again(true)?;
+            let answer = ctx.expect_full(&from, false, "a from a moment ago gives a delta");
+            ctx.logout(&second);
+            let answer = answer?;
+            if second.user_id == ctx.session.caller.user_id {
+                return Err(Verdict::Skip("the second user is the caller".into()));
+            }
+            ensure(
+                answer.ids().contains(&second.user_id),
+                format!("the second user logged in after from={from} but is not in the delta"),
+                format!("a user with _id {}", second.user_id),
+                format!("{:?}", answer.ids()),
+            )
+        },
+    ));
+    out.push(check(
+        "presence/delta/excludes-caller-who-logged-in",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "The delta is findNotIdUpdatedFrom(this.userId, …): it never lists the caller, even when the caller's own document changed after from (here: a REST login).",
+        spec("spec §1.6, §10 rule 11"),
+        |ctx| {
+            let from = from_before_now(ctx)?;
+            let again = ctx.login_again(false)?;
+            let answer = ctx.expect_full(&from, false, "a from a moment ago gives a delta");
+            ctx.logout(&again);
+            let answer = answer?;
+            let me = ctx.session.caller.user_id.clone();
+            ensure(!answer.ids().contains(&me), format!("the caller logged in after from={from} and is listed in its own delta"), format!("no user with _id {me}"), format!("{:?}", answer.ids()))
+        },
+    ));
+
     // ----- ids -----------------------------------------------------------------------------
 
     out.push(check(
@@ -542,6 +600,17 @@ fn both_sides(ctx: &mut Ctx, form: FromForm) -> Result<(), Verdict> {
         &format!("{} ms old: not inside the 10-minute window", now - outside),
     )?;
     Ok(())
+}
+
+/// A `from` a second before the server's present (exact with test control, the clock-skew
+/// uncertainty earlier without), so that a write made next has `_updatedAt >= from`.
+fn from_before_now(ctx: &mut Ctx) -> Result<String, Verdict> {
+    let now = if ctx.session.test_control {
+        ctx.tc_clock_ms()?
+    } else {
+        ctx.server_now_ms() - ctx.session.skew.uncertainty_ms
+    };
+    Ok(FromForm::ZuluMillis.render(now - 1_000))
 }
 
 /// Stops the clock in 1971 and asks for the delta since a minute before: every user that has a
