@@ -75,6 +75,37 @@ pub struct Args {
     /// Whether the caller is an administrator (default: the login answer's roles; unknown for tokens)
     #[arg(long, env = "CONFORM_ADMIN")]
     pub admin: Option<bool>,
+    /// Managed mode: an administrator's username (with --admin-password); the suite creates
+    /// and removes its own users, channels, groups and teams
+    #[arg(long, env = "CONFORM_ADMIN_USERNAME", requires = "admin_password")]
+    pub admin_username: Option<String>,
+    /// Managed mode: the administrator's password
+    #[arg(
+        long,
+        env = "CONFORM_ADMIN_PASSWORD",
+        requires = "admin_username",
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+    /// Managed mode: an administrator's X-User-Id (with --admin-auth-token)
+    #[arg(
+        long,
+        env = "CONFORM_ADMIN_USER_ID",
+        requires = "admin_auth_token",
+        conflicts_with = "admin_username"
+    )]
+    pub admin_user_id: Option<String>,
+    /// Managed mode: the administrator's X-Auth-Token
+    #[arg(
+        long,
+        env = "CONFORM_ADMIN_AUTH_TOKEN",
+        requires = "admin_user_id",
+        hide_env_values = true
+    )]
+    pub admin_auth_token: Option<String>,
+    /// Managed mode: leave the created data in place (for debugging)
+    #[arg(long, env = "CONFORM_KEEP")]
+    pub keep: bool,
     /// A second user's username, for "another user's token" and non-admin checks
     #[arg(long, env = "CONFORM_SECOND_USERNAME", requires = "second_password")]
     pub second_username: Option<String>,
@@ -212,6 +243,27 @@ impl Args {
             }),
             _ => None,
         };
+        c.admin_credentials = match (
+            &self.admin_user_id,
+            &self.admin_auth_token,
+            &self.admin_username,
+            &self.admin_password,
+        ) {
+            (Some(id), Some(token), _, _) => Some(Credentials::Token {
+                user_id: id.clone(),
+                auth_token: token.clone(),
+            }),
+            (_, _, Some(u), Some(p)) => Some(Credentials::Login {
+                username: u.clone(),
+                password: p.clone(),
+            }),
+            _ if reference => Some(Credentials::Login {
+                username: REFERENCE_ADMIN.0.into(),
+                password: REFERENCE_ADMIN.1.into(),
+            }),
+            _ => None,
+        };
+        c.keep = self.keep;
         c.admin = self.admin;
         c.second_admin = self.second_admin;
         c.filters = self.filter.clone();
@@ -257,6 +309,36 @@ mod tests {
     }
 
     #[test]
+    fn admin_credentials_choose_managed_mode() {
+        let args = Args::parse_from([
+            "conformance",
+            "--admin-username",
+            "boss",
+            "--admin-password",
+            "pw",
+            "--keep",
+        ]);
+        let c = args.to_config("http://x", false).unwrap();
+        assert!(
+            matches!(c.admin_credentials, Some(Credentials::Login { ref username, .. }) if username == "boss")
+        );
+        assert!(c.keep);
+        let args = Args::parse_from([
+            "conformance",
+            "--admin-user-id",
+            "id1",
+            "--admin-auth-token",
+            "tok",
+        ]);
+        let c = args.to_config("http://x", false).unwrap();
+        assert!(
+            matches!(c.admin_credentials, Some(Credentials::Token { ref user_id, .. }) if user_id == "id1")
+        );
+        assert!(!c.keep);
+        assert!(Args::try_parse_from(["conformance", "--admin-username", "boss"]).is_err());
+    }
+
+    #[test]
     fn reference_mode_defaults_to_fixture_users() {
         let args = Args::parse_from(["conformance"]);
         let c = args.to_config("http://x", true).unwrap();
@@ -266,7 +348,10 @@ mod tests {
         assert!(
             matches!(c.second, Some(Credentials::Login { ref username, .. }) if username == REFERENCE_SECOND.0)
         );
+        assert!(
+            matches!(c.admin_credentials, Some(Credentials::Login { ref username, .. }) if username == REFERENCE_ADMIN.0)
+        );
         let c = args.to_config("http://x", false).unwrap();
-        assert!(c.credentials.is_none() && c.second.is_none());
+        assert!(c.credentials.is_none() && c.second.is_none() && c.admin_credentials.is_none());
     }
 }

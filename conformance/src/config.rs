@@ -38,6 +38,10 @@ pub struct Config {
     pub credentials: Option<Credentials>,
     /// A second user, for "another user's token" and non-admin checks.
     pub second: Option<Credentials>,
+    /// Administrator credentials: managed mode (the suite creates and removes its own data).
+    pub admin_credentials: Option<Credentials>,
+    /// Managed mode: leave the created data in place.
+    pub keep: bool,
     /// Whether the first user is an administrator, when known better than the login says.
     pub admin: Option<bool>,
     /// Whether the second user is an administrator, when known better than its login says.
@@ -66,6 +70,8 @@ impl Config {
             url: url.to_owned(),
             credentials: None,
             second: None,
+            admin_credentials: None,
+            keep: false,
             admin: None,
             second_admin: None,
             filters: Vec::new(),
@@ -93,6 +99,8 @@ impl Config {
             url: self.url.clone(),
             credentials: creds(&self.credentials),
             second_user: creds(&self.second),
+            admin_credentials: creds(&self.admin_credentials),
+            keep: self.keep,
             filters: self.filters.clone(),
             skips: self.skips.clone(),
             levels: self.levels.iter().map(|l| l.to_string()).collect(),
@@ -113,6 +121,8 @@ pub struct RedactedConfig {
     pub url: String,
     pub credentials: String,
     pub second_user: String,
+    pub admin_credentials: String,
+    pub keep: bool,
     pub filters: Vec<String>,
     pub skips: Vec<String>,
     pub levels: Vec<String>,

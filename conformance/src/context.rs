@@ -90,6 +90,8 @@ pub struct Session {
     pub skew: Skew,
     pub version: Option<String>,
     pub seed: u64,
+    /// Managed mode (admin credentials given): the admin, the run's prefix, what was created.
+    pub managed: Option<crate::managed::Managed>,
 }
 
 /// Which credentials a request carries.
@@ -376,7 +378,12 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn presence_req(&mut self, req: Req) -> Result<PresenceAnswer, Verdict> {
-        let body = self.ok_body(req, &Auth::Caller)?;
+        self.presence_req_as(req, &Auth::Caller)
+    }
+
+    /// `GET users.presence` with these credentials.
+    pub fn presence_req_as(&mut self, req: Req, auth: &Auth) -> Result<PresenceAnswer, Verdict> {
+        let body = self.ok_body(req, auth)?;
         let users = match body.get("users") {
             Some(Value::Array(users)) => users.clone(),
             other => {

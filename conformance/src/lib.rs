@@ -27,6 +27,7 @@ pub mod context;
 pub mod html;
 pub mod http;
 pub mod kill_matrix;
+pub mod managed;
 pub mod model;
 pub mod refserver;
 pub mod report;

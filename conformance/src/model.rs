@@ -36,7 +36,8 @@ impl fmt::Display for Level {
 pub struct Needs {
     /// The reference server's `/test-control` API (clock, settings).
     pub test_control: bool,
-    /// The caller has administrator rights.
+    /// Managed mode: administrator credentials (`--admin-username`/`--admin-password` or
+    /// `--admin-user-id`/`--admin-auth-token`), so the check creates and removes its own data.
     pub admin: bool,
     /// A second user's credentials (`--second-username`/`--second-password` or a token pair).
     pub second_user: bool,
@@ -53,6 +54,10 @@ impl Needs {
     };
     pub const TEST_CONTROL: Needs = Needs {
         test_control: true,
+        ..Needs::CREDENTIALS
+    };
+    pub const MANAGED: Needs = Needs {
+        admin: true,
         ..Needs::CREDENTIALS
     };
     pub const SECOND_USER: Needs = Needs {
@@ -72,7 +77,7 @@ impl Needs {
             parts.push("test control");
         }
         if self.admin {
-            parts.push("admin");
+            parts.push("admin credentials (managed mode)");
         }
         if self.second_user_not_admin {
             parts.push("second non-admin user");

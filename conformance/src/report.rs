@@ -101,6 +101,27 @@ pub fn console(report: &Report) -> String {
         "\n{} checks: {} passed, {} failed, {} errored, {} skipped, {} disabled{known}",
         s.total, s.pass, s.fail, s.error, s.skip, s.disabled
     );
+    if let Some(m) = &report.managed {
+        let left: Vec<String> = m
+            .created
+            .iter()
+            .filter(|c| !c.removed)
+            .map(|c| format!("{} {}", c.kind, c.name))
+            .collect();
+        let cleanup = if m.keep {
+            "kept (--keep)".to_owned()
+        } else if m.cleanup_succeeded {
+            "all removed".to_owned()
+        } else {
+            format!("NOT removed: {}", left.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "managed mode: prefix {}, {} items created, {cleanup}",
+            m.prefix,
+            m.created.len()
+        );
+    }
     let _ = writeln!(
         out,
         "{}",

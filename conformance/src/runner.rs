@@ -105,6 +105,9 @@ pub struct Report {
     pub setup_exchanges: Vec<Exchange>,
     pub summary: Summary,
     pub results: Vec<CheckResult>,
+    /// Managed mode: the run's prefix, what was created and whether it was removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub managed: Option<crate::managed::ManagedReport>,
 }
 
 impl Report {
@@ -183,6 +186,18 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
         second_user: false,
     };
     let mut results = Vec::new();
+    // Sweeps what managed checks left behind, at the end or when this function unwinds.
+    let mut janitor = match &session {
+        Ok((_, s)) => s.managed.clone().and_then(|m| {
+            Http::new(&config.url, config.http.clone())
+                .ok()
+                .map(|mut h| {
+                    h.options.verbose = false;
+                    crate::managed::Janitor::new(h, m)
+                })
+        }),
+        Err(_) => None,
+    };
     let (mut http, session, setup_error) = match session {
         Ok((http, session)) => {
             target.test_control = session.test_control;
@@ -212,6 +227,8 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
         }
         results.push(result);
     }
+    // Before logging out: the admin's token may be the caller's.
+    let managed = janitor.take().map(crate::managed::Janitor::finish);
     if let (Some(http), Some(session)) = (http.as_mut(), &session) {
         logout(http, session, config, &mut setup.exchanges);
     }
@@ -232,6 +249,7 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
         setup_exchanges: setup.exchanges,
         summary: Summary::of(&results),
         results,
+        managed,
     }
 }
 
@@ -287,8 +305,8 @@ fn unmet_needs(check: &Check, session: &Session) -> Option<String> {
             "the target has no test-control API (/test-control/clock answered no clock)".into(),
         );
     }
-    if n.admin && session.caller.admin != Some(true) {
-        return Some("the caller is not known to be an administrator (--admin)".into());
+    if n.admin && session.managed.is_none() {
+        return Some("managed mode is off: no admin credentials (--admin-username/--admin-password or --admin-user-id/--admin-auth-token)".into());
     }
     if n.second_user && session.second.is_none() {
         return Some("no second user (--second-username/--second-password or --second-user-id/--second-auth-token)".into());
@@ -317,6 +335,8 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
             Err(Verdict::Error(format!("the check panicked: {text}")))
         }
     };
+    // What the check created goes now, whatever its outcome (a panic was caught above).
+    crate::managed::remove_for_check(&mut ctx, &check.id);
     let restore_error = restore(&mut ctx, session);
     let curl = ctx.last_curl();
     let mut result = blank(check, Status::Pass, None);
@@ -443,6 +463,35 @@ fn establish(config: &Config, seed: u64, setup: &mut Setup) -> Result<(Http, Ses
     if let (Some(s), Some(admin)) = (second.as_mut(), config.second_admin) {
         s.admin = Some(admin);
     }
+    let managed = match &config.admin_credentials {
+        None => None,
+        Some(c) => {
+            let admin = if config.credentials.as_ref() == Some(c) {
+                caller.clone()
+            } else {
+                authenticate(
+                    &mut http,
+                    setup,
+                    c,
+                    "ADMIN_AUTH_TOKEN",
+                    "ADMIN_USER_ID",
+                    "ADMIN_PASSWORD",
+                )?
+            };
+            if admin.admin == Some(false) {
+                return Err(
+                    "the admin credentials (--admin-…) belong to a user without the admin role"
+                        .into(),
+                );
+            }
+            Some(crate::managed::Managed {
+                admin,
+                prefix: crate::managed::random_prefix(),
+                keep: config.keep,
+                registry: crate::managed::Registry::default(),
+            })
+        }
+    };
     // Test control.
     let mut test_control = false;
     let mut manual_clock_ms = None;
@@ -502,6 +551,7 @@ fn establish(config: &Config, seed: u64, setup: &mut Setup) -> Result<(Http, Ses
         skew,
         version: setup.version.clone(),
         seed,
+        managed,
     };
     Ok((http, session))
 }
@@ -596,9 +646,15 @@ fn login(
 }
 
 fn logout(http: &mut Http, session: &Session, config: &Config, exchanges: &mut Vec<Exchange>) {
+    let distinct_admin = session
+        .managed
+        .as_ref()
+        .filter(|_| config.admin_credentials != config.credentials)
+        .map(|m| &m.admin);
     let pairs = [
         (&config.credentials, Some(&session.caller)),
         (&config.second, session.second.as_ref()),
+        (&config.admin_credentials, distinct_admin),
     ];
     for (creds, user) in pairs {
         if let (Some(Credentials::Login { .. }), Some(user)) = (creds, user) {

@@ -174,3 +174,146 @@ fn canonical_calls_against_the_reference_server() {
         Ok(())
     });
 }
+
+/// Managed mode against the reference server: every managed check passes, the report lists
+/// what was created and says cleanup succeeded, and afterwards the directory (asked as the
+/// admin, `text=<prefix>`) finds no user, channel or team with the run's prefix.
+#[test]
+fn managed_run_leaves_nothing_behind() {
+    let server = common::start_reference();
+    let mut config = common::reference_config(&server.url);
+    config.filters = vec!["presence/managed/".into(), "directory/managed/".into()];
+    let report = runner::run(&config, &mut Quiet);
+    let ran: Vec<&conformance::CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Disabled)
+        .collect();
+    assert!(ran.len() >= 10, "{} managed checks ran", ran.len());
+    for r in &ran {
+        assert_eq!(r.status, Status::Pass, "{}: {:?}", r.id, r.message);
+    }
+    let managed = report.managed.clone().expect("managed mode");
+    assert!(managed.prefix.starts_with("conf-") && managed.prefix.len() == 12);
+    assert!(managed.created.len() >= 15, "{:?}", managed.created);
+    assert!(managed.cleanup_succeeded, "{:?}", managed.created);
+    assert!(managed.created.iter().all(|c| c.removed));
+    for kind in ["user", "group", "channel", "team"] {
+        assert!(
+            managed.created.iter().any(|c| c.kind == kind),
+            "no {kind} created"
+        );
+    }
+    let json: Value = serde_json::from_str(&report::json(&report)).unwrap();
+    assert_eq!(json["managed"]["cleanup_succeeded"], true);
+
+    // Listing afterwards, as the admin, in a run without managed mode.
+    let prefix = managed.prefix.clone();
+    let mut plain = common::reference_config(&server.url);
+    plain.admin_credentials = None;
+    let check = conformance::model::Check {
+        id: "test/ad-hoc/nothing-left".into(),
+        level: conformance::Level::Should,
+        sentence: "ad hoc",
+        source: "test",
+        needs: conformance::model::Needs::CREDENTIALS,
+        kill_exemption: None,
+        run: std::sync::Arc::new(move |ctx: &mut Ctx| {
+            for kind in ["users", "channels", "teams"] {
+                let a = ctx.directory(&DirQuery::of(kind).text(&prefix), &[])?;
+                if a.total != 0 {
+                    return Err(conformance::model::Verdict::fail(
+                        format!("{kind} with {prefix} left"),
+                        "total 0",
+                        format!("{:?}", a.result),
+                    ));
+                }
+            }
+            Ok(())
+        }),
+    };
+    let after = runner::run_checks(&plain, &[check], &mut Quiet);
+    let r = &after.results[0];
+    assert!(after.managed.is_none());
+    assert_eq!(r.status, Status::Pass, "{:?} {:?}", r.message, r.actual);
+}
+
+/// A managed check that panics after creating a user is an Error, and its user is removed all
+/// the same; with `keep` the user stays (and the report says so).
+#[test]
+fn managed_cleanup_survives_panics_and_keep_keeps() {
+    let server = common::start_reference();
+    let panicking = conformance::model::Check {
+        id: "test/ad-hoc/panics".into(),
+        level: conformance::Level::Should,
+        sentence: "ad hoc",
+        source: "test",
+        needs: conformance::model::Needs::MANAGED,
+        kill_exemption: None,
+        run: std::sync::Arc::new(|ctx: &mut Ctx| {
+            ctx.create_user("boom")?;
+            panic!("on purpose");
+        }),
+    };
+    let config = common::reference_config(&server.url);
+    let report = runner::run_checks(&config, std::slice::from_ref(&panicking), &mut Quiet);
+    assert_eq!(report.results[0].status, Status::Error);
+    let m = report.managed.clone().unwrap();
+    assert_eq!(m.created.len(), 1);
+    assert!(m.cleanup_succeeded && m.created[0].removed, "{m:?}");
+
+    // Without admin credentials a managed check Skips and nothing is created.
+    let mut plain = common::reference_config(&server.url);
+    plain.admin_credentials = None;
+    let report = runner::run_checks(&plain, std::slice::from_ref(&panicking), &mut Quiet);
+    assert_eq!(report.results[0].status, Status::Skip);
+    assert!(report.results[0]
+        .message
+        .as_deref()
+        .is_some_and(|m| m.contains("--admin-username")));
+    assert!(report.managed.is_none());
+
+    let mut keep = common::reference_config(&server.url);
+    keep.keep = true;
+    let report = runner::run_checks(&keep, &[panicking], &mut Quiet);
+    let m = report.managed.clone().unwrap();
+    assert!(
+        m.keep && !m.cleanup_succeeded && !m.created[0].removed,
+        "{m:?}"
+    );
+    assert!(report::console(&report).contains("kept (--keep)"));
+    let name = m.created[0].name.clone();
+    with_ctx_at(&server.url, move |ctx| {
+        let a = ctx.directory(&DirQuery::of("users").text(&name), &[])?;
+        if a.total == 1 {
+            Ok(())
+        } else {
+            Err(conformance::model::Verdict::fail(
+                "kept user",
+                "1",
+                a.total.to_string(),
+            ))
+        }
+    });
+}
+
+/// Runs one closure with a context on a running server, without managed mode.
+fn with_ctx_at(
+    url: &str,
+    f: impl Fn(&mut Ctx) -> Result<(), conformance::model::Verdict> + Send + Sync + 'static,
+) {
+    let mut config = common::reference_config(url);
+    config.admin_credentials = None;
+    let check = conformance::model::Check {
+        id: "test/ad-hoc/at".into(),
+        level: conformance::Level::Should,
+        sentence: "ad hoc",
+        source: "test",
+        needs: conformance::model::Needs::CREDENTIALS,
+        kill_exemption: None,
+        run: std::sync::Arc::new(f),
+    };
+    let report = runner::run_checks(&config, &[check], &mut Quiet);
+    let r = &report.results[0];
+    assert_eq!(r.status, Status::Pass, "{:?} {:?}", r.message, r.actual);
+}

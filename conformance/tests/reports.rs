@@ -102,6 +102,19 @@ fn fixed_report() -> Report {
         setup_exchanges: Vec::new(),
         summary: Summary::of(&results),
         results,
+        managed: Some(conformance::managed::ManagedReport {
+            prefix: "conf-abc123-".into(),
+            keep: false,
+            created: vec![conformance::managed::Created {
+                kind: "user",
+                name: "conf-abc123-dc-a".into(),
+                id: "u1".into(),
+                check: "presence/managed/delta-contains-changed-user".into(),
+                removed: true,
+                cleanup_error: None,
+            }],
+            cleanup_succeeded: true,
+        }),
     }
 }
 

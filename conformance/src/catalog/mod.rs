@@ -12,6 +12,7 @@ use crate::model::{Check, Level, Needs, Verdict};
 
 mod auth;
 mod directory;
+mod managed;
 mod presence;
 mod properties;
 
@@ -26,6 +27,7 @@ pub fn catalog() -> Vec<Check> {
     auth::add(&mut out);
     presence::add(&mut out);
     directory::add(&mut out);
+    managed::add(&mut out);
     properties::add(&mut out);
     out
 }

@@ -73,6 +73,7 @@ pub fn reference_config(url: &str) -> Config {
         username: "normal.user".into(),
         password: "rocket.chat".into(),
     });
+    c.admin_credentials = c.credentials.clone();
     c.seed = Some(42);
     c
 }

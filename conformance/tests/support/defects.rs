@@ -322,6 +322,47 @@ pub static DEFECTS: &[Defect] = &[
     defect!("directory-top-level-params-ignored", "directory",
         "top-level `text`, `type`, `workspace` are ignored (as Rocket.Chat 6.x does)",
         request: |q, _| { if q.directory() { for p in ["text", "type", "workspace"] { q.remove_param(p) } } None }),
+    // ----- managed mode (the suite's own users, rooms and teams) ----------------------------
+    defect!("presence-full-keeps-offline-user", "presence",
+    "a user who set their status offline stays in the full list",
+    request: |q, s| { track_offline(q, s); None },
+    response: |q, r, s| if is_full(q, r) {
+        let offline = offline_users(s);
+        edit_users(r, |users| for (id, name) in offline {
+            if !users.iter().any(|u| u["_id"] == id.as_str()) {
+                users.push(json!({"_id": id, "username": name, "status": "offline"}));
+            }
+        });
+    }),
+    defect!("presence-ids-lists-offline", "presence",
+    "`ids` also lists offline users without a status text",
+    request: |q, s| { track_offline(q, s); None },
+    response: |q, r, s| if presence_ok(q, r) && has_ids(q) {
+        let asked: Vec<String> = q.params.iter().filter(|(n, _)| n.starts_with("ids"))
+            .flat_map(|(_, v)| v.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>()).collect();
+        let offline = offline_users(s);
+        edit_users(r, |users| for (id, name) in offline {
+            if asked.contains(&id) && !users.iter().any(|u| u["_id"] == id.as_str()) {
+                users.push(json!({"_id": id, "username": name, "status": "offline"}));
+            }
+        });
+    }),
+    defect!("directory-deactivated-listed", "directory",
+    "deactivating a user (users.setActiveStatus false) answers success but the user stays listed",
+    request: |q, _| {
+        let body = q.json_body().unwrap_or(Value::Null);
+        if q.is("/api/v1/users.setActiveStatus") && body["activeStatus"] == json!(false) {
+            return Some(Response::made_up(200, json!({"success": true, "user": {"_id": body["userId"], "active": false}})));
+        }
+        None
+    }),
+    defect!("directory-no-belongs-to", "directory",
+    "rooms inside a team lack `belongsTo`",
+    response: |q, r, _| if dir_ok(q, r) && dir_kind(q) == "channels" {
+        edit_items(r, |items| for i in items.iter_mut() {
+            if let Value::Object(m) = i { m.remove("belongsTo"); }
+        });
+    }),
     // ----- auth and errors -----------------------------------------------------------------
     defect!("auth-one-header-enough", "auth",
     "one of X-Auth-Token and X-User-Id is enough (the other is looked up)",
@@ -367,6 +408,39 @@ pub static DEFECTS: &[Defect] = &[
         None
     }),
 ];
+
+/// Remembers who set their own status offline (`users.setStatus`), and forgets on any other
+/// status; kept in `Shared::seen` under `offline:<user id>`.
+fn track_offline(q: &Request, s: &Shared) {
+    if !q.is("/api/v1/users.setStatus") {
+        return;
+    }
+    let (Some(me), Some(body)) = (q.caller(), q.json_body()) else {
+        return;
+    };
+    let key = format!("offline:{me}");
+    let mut seen = s.seen.lock().unwrap();
+    if body["status"] == "offline" {
+        seen.insert(key, 1);
+    } else if body["status"].is_string() {
+        seen.remove(&key);
+    }
+}
+
+/// The users [`track_offline`] saw going offline: (id, username).
+fn offline_users(s: &Shared) -> Vec<(String, String)> {
+    let names = s.usernames.lock().unwrap().clone();
+    let mut out: Vec<(String, String)> = s
+        .seen
+        .lock()
+        .unwrap()
+        .keys()
+        .filter_map(|k| k.strip_prefix("offline:"))
+        .map(|id| (id.to_owned(), names.get(id).cloned().unwrap_or_default()))
+        .collect();
+    out.sort();
+    out
+}
 
 const METACHARACTERS: &str = ".*+?^$()[]{}|\\";
 
