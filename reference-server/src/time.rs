@@ -231,7 +231,10 @@ pub fn parse_fixture_time(input: &str, now: Millis) -> Result<Millis, String> {
                 ))
             }
         };
-        return Ok(now + sign * amount * unit_ms);
+        return amount
+            .checked_mul(unit_ms)
+            .and_then(|offset| now.checked_add(sign * offset))
+            .ok_or_else(|| format!("relative time {s:?} is out of range"));
     }
     parse_datetime(s).ok_or_else(|| {
         format!(
@@ -348,5 +351,7 @@ mod tests {
             .unwrap_err()
             .contains("unknown unit"));
         assert!(parse_fixture_time("yesterday", T).is_err());
+        assert!(parse_fixture_time("-99999999999999999d", T).unwrap_err().contains("out of range"));
+        assert!(parse_fixture_time("+1d", i64::MAX).unwrap_err().contains("out of range"));
     }
 }
