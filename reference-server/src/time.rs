@@ -351,7 +351,11 @@ mod tests {
             .unwrap_err()
             .contains("unknown unit"));
         assert!(parse_fixture_time("yesterday", T).is_err());
-        assert!(parse_fixture_time("-99999999999999999d", T).unwrap_err().contains("out of range"));
-        assert!(parse_fixture_time("+1d", i64::MAX).unwrap_err().contains("out of range"));
+        assert!(parse_fixture_time("-99999999999999999d", T)
+            .unwrap_err()
+            .contains("out of range"));
+        assert!(parse_fixture_time("+1d", i64::MAX)
+            .unwrap_err()
+            .contains("out of range"));
     }
 }
