@@ -198,71 +198,49 @@ pub struct Args {
     pub reference_server_fixtures: Option<PathBuf>,
 }
 
+/// One user's credentials from its flags: a token pair wins over a login; `fallback` (the
+/// reference fixtures' user) applies when neither is given.
+fn credentials(
+    token: (&Option<String>, &Option<String>),
+    login: (&Option<String>, &Option<String>),
+    fallback: Option<(&str, &str)>,
+) -> Option<Credentials> {
+    match (token, login) {
+        ((Some(id), Some(token)), _) => Some(Credentials::Token {
+            user_id: id.clone(),
+            auth_token: token.clone(),
+        }),
+        (_, (Some(u), Some(p))) => Some(Credentials::Login {
+            username: u.clone(),
+            password: p.clone(),
+        }),
+        _ => fallback.map(|(u, p)| Credentials::Login {
+            username: u.into(),
+            password: p.into(),
+        }),
+    }
+}
+
 impl Args {
     /// The run's configuration for `url`; `reference` adds the reference fixtures' users as
     /// default credentials.
     pub fn to_config(&self, url: &str, reference: bool) -> Result<Config, String> {
         let mut c = Config::new(url);
-        c.credentials = match (
-            &self.user_id,
-            &self.auth_token,
-            &self.username,
-            &self.password,
-        ) {
-            (Some(id), Some(token), _, _) => Some(Credentials::Token {
-                user_id: id.clone(),
-                auth_token: token.clone(),
-            }),
-            (_, _, Some(u), Some(p)) => Some(Credentials::Login {
-                username: u.clone(),
-                password: p.clone(),
-            }),
-            _ if reference => Some(Credentials::Login {
-                username: REFERENCE_ADMIN.0.into(),
-                password: REFERENCE_ADMIN.1.into(),
-            }),
-            _ => None,
-        };
-        c.second = match (
-            &self.second_user_id,
-            &self.second_auth_token,
-            &self.second_username,
-            &self.second_password,
-        ) {
-            (Some(id), Some(token), _, _) => Some(Credentials::Token {
-                user_id: id.clone(),
-                auth_token: token.clone(),
-            }),
-            (_, _, Some(u), Some(p)) => Some(Credentials::Login {
-                username: u.clone(),
-                password: p.clone(),
-            }),
-            _ if reference => Some(Credentials::Login {
-                username: REFERENCE_SECOND.0.into(),
-                password: REFERENCE_SECOND.1.into(),
-            }),
-            _ => None,
-        };
-        c.admin_credentials = match (
-            &self.admin_user_id,
-            &self.admin_auth_token,
-            &self.admin_username,
-            &self.admin_password,
-        ) {
-            (Some(id), Some(token), _, _) => Some(Credentials::Token {
-                user_id: id.clone(),
-                auth_token: token.clone(),
-            }),
-            (_, _, Some(u), Some(p)) => Some(Credentials::Login {
-                username: u.clone(),
-                password: p.clone(),
-            }),
-            _ if reference => Some(Credentials::Login {
-                username: REFERENCE_ADMIN.0.into(),
-                password: REFERENCE_ADMIN.1.into(),
-            }),
-            _ => None,
-        };
+        c.credentials = credentials(
+            (&self.user_id, &self.auth_token),
+            (&self.username, &self.password),
+            reference.then_some(REFERENCE_ADMIN),
+        );
+        c.second = credentials(
+            (&self.second_user_id, &self.second_auth_token),
+            (&self.second_username, &self.second_password),
+            reference.then_some(REFERENCE_SECOND),
+        );
+        c.admin_credentials = credentials(
+            (&self.admin_user_id, &self.admin_auth_token),
+            (&self.admin_username, &self.admin_password),
+            reference.then_some(REFERENCE_ADMIN),
+        );
         c.keep = self.keep;
         c.admin = self.admin;
         c.second_admin = self.second_admin;
