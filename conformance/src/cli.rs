@@ -164,6 +164,15 @@ pub struct Args {
     /// Cases per property check
     #[arg(long, env = "CONFORM_CASES", default_value_t = 32)]
     pub cases: u32,
+    /// Random operation sequences per model-based check (managed mode)
+    #[arg(long, env = "CONFORM_MODEL_SEQUENCES", default_value_t = 12)]
+    pub model_sequences: u32,
+    /// The longest operation sequence of the model-based checks
+    #[arg(long, env = "CONFORM_MODEL_STEPS", default_value_t = 30)]
+    pub model_steps: u32,
+    /// How long the model-based checks may shrink a failing sequence, in seconds
+    #[arg(long, env = "CONFORM_MODEL_SHRINK_SECONDS", default_value_t = 60)]
+    pub model_shrink_seconds: u32,
     /// Without test control, how far from the 10-minute boundary time checks stay (ms; the
     /// clock-skew uncertainty is added)
     #[arg(long, env = "CONFORM_TIME_MARGIN_MS", default_value_t = 5000)]
@@ -267,6 +276,9 @@ impl Args {
         c.http.verbose = self.verbose;
         c.seed = self.seed;
         c.cases = self.cases;
+        c.model_sequences = self.model_sequences.max(1);
+        c.model_steps = self.model_steps.max(1);
+        c.model_shrink_ms = self.model_shrink_seconds.saturating_mul(1000);
         c.time_margin_ms = self.time_margin_ms.max(0);
         c.directory_form = match self.directory_params {
             FormArg::Query => DirectoryForm::Query,

@@ -59,6 +59,12 @@ pub struct Config {
     pub seed: Option<u64>,
     /// Cases per property.
     pub cases: u32,
+    /// Model-based run: random operation sequences per check.
+    pub model_sequences: u32,
+    /// Model-based run: the longest sequence, in operations.
+    pub model_steps: u32,
+    /// Model-based run: how long shrinking a failing sequence may take, in ms.
+    pub model_shrink_ms: u32,
     /// Without test control: how far from the 10-minute boundary time checks stay, in ms.
     pub time_margin_ms: i64,
     pub directory_form: DirectoryForm,
@@ -81,6 +87,9 @@ impl Config {
             http: HttpOptions::default(),
             seed: None,
             cases: 32,
+            model_sequences: 12,
+            model_steps: 30,
+            model_shrink_ms: 60_000,
             time_margin_ms: 5_000,
             directory_form: DirectoryForm::Query,
         }
@@ -109,6 +118,8 @@ impl Config {
             max_body_bytes: self.http.max_body_bytes,
             rate_limit: self.http.rate_limit,
             cases: self.cases,
+            model_sequences: self.model_sequences,
+            model_steps: self.model_steps,
             time_margin_ms: self.time_margin_ms,
             directory_form: self.directory_form,
         }
@@ -131,6 +142,8 @@ pub struct RedactedConfig {
     pub max_body_bytes: usize,
     pub rate_limit: f64,
     pub cases: u32,
+    pub model_sequences: u32,
+    pub model_steps: u32,
     pub time_margin_ms: i64,
     pub directory_form: DirectoryForm,
 }

@@ -64,6 +64,7 @@ fn main() -> ExitCode {
         print!("{}", report::list(&conformance::catalog()));
         return ExitCode::SUCCESS;
     }
+    conformance::interrupt::install();
     let mut server = None;
     let (url, reference) = match (
         &args.url,
@@ -120,6 +121,10 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+    if conformance::interrupt::requested() {
+        eprintln!("conformance: interrupted; the checks not run are reported as errors");
+        return ExitCode::from(130);
     }
     if report.exit_code() == 0 && ok {
         ExitCode::SUCCESS

@@ -216,6 +216,15 @@ pub struct MadeUser {
     pub username: String,
 }
 
+/// A team the suite created.
+#[derive(Debug, Clone)]
+pub struct MadeTeam {
+    pub team_id: String,
+    /// The team's main room: the `_id` of its directory item.
+    pub room_id: String,
+    pub name: String,
+}
+
 impl MadeUser {
     /// Credentials to send a request as this user.
     pub fn auth(&self) -> Auth {
@@ -272,13 +281,27 @@ impl Ctx<'_> {
 
     /// Creates a user named `<prefix><tag>` (no default channels) and logs in as it.
     pub fn create_user(&mut self, tag: &str) -> Result<MadeUser, Verdict> {
+        self.create_user_named(tag, &format!("Conformance {tag}"))
+    }
+
+    /// The password of every user the suite creates in this run.
+    pub fn managed_password(&self) -> Result<String, Verdict> {
+        Ok(format!(
+            "pw-{}{}",
+            self.managed()?.prefix,
+            self.session.seed
+        ))
+    }
+
+    /// Creates a user named `<prefix><tag>` with this display name and logs in as it.
+    pub fn create_user_named(&mut self, tag: &str, name: &str) -> Result<MadeUser, Verdict> {
         let managed = self.managed()?;
         let username = format!("{}{tag}", managed.prefix);
-        let password = format!("pw-{}{}", managed.prefix, self.session.seed);
+        let password = self.managed_password()?;
         self.http.redactor.add(&password, "$MANAGED_PASSWORD");
         let body = json!({
             "email": format!("{username}@example.org"),
-            "name": format!("Conformance {tag}"),
+            "name": name,
             "password": password,
             "username": username,
             "joinDefaultChannels": false,
@@ -295,6 +318,17 @@ impl Ctx<'_> {
         managed
             .registry
             .add("user", &username, &id, &self.check_id.clone());
+        let auth_token = self.login_made(&username, tag)?;
+        Ok(MadeUser {
+            user_id: id,
+            auth_token,
+            username,
+        })
+    }
+
+    /// Logs in as a user the suite made (`tag` names its token in reports); returns the token.
+    pub fn login_made(&mut self, username: &str, tag: &str) -> Result<String, Verdict> {
+        let password = self.managed_password()?;
         let resp = self.send(
             Req::method("POST", "/api/v1/login")
                 .json(json!({ "user": username, "password": password })),
@@ -313,11 +347,7 @@ impl Ctx<'_> {
         for x in self.exchanges.iter_mut() {
             x.response_body = self.http.redactor.redact(&x.response_body);
         }
-        Ok(MadeUser {
-            user_id: id,
-            auth_token: token,
-            username,
-        })
+        Ok(token)
     }
 
     /// `users.setStatus` as the user itself; `message` is sent only when given.
@@ -349,23 +379,46 @@ impl Ctx<'_> {
         .map(|_| ())
     }
 
-    /// `teams.create` (public) as the admin; returns the team id.
+    /// `teams.create` (public) as the admin; returns the team id and name.
     pub fn create_team(&mut self, tag: &str) -> Result<(String, String), Verdict> {
+        self.create_team_with(tag, false, &[])
+            .map(|t| (t.team_id, t.name))
+    }
+
+    /// `teams.create` as the admin, private or public, with these members (user ids).
+    pub fn create_team_with(
+        &mut self,
+        tag: &str,
+        private: bool,
+        member_ids: &[&str],
+    ) -> Result<MadeTeam, Verdict> {
         let managed = self.managed()?;
         let name = format!("{}{tag}", managed.prefix);
         let admin = self.admin_auth()?;
+        let mut body = json!({ "name": name, "type": if private { 1 } else { 0 } });
+        if !member_ids.is_empty() {
+            body["members"] = json!(member_ids);
+        }
         let body = self.companion(
-            Req::method("POST", "/api/v1/teams.create").json(json!({ "name": name, "type": 0 })),
+            Req::method("POST", "/api/v1/teams.create").json(body),
             &admin,
         )?;
-        let id = body["team"]["_id"]
+        let team_id = body["team"]["_id"]
             .as_str()
             .ok_or_else(|| Verdict::Error("teams.create gave no team._id".into()))?
             .to_owned();
         managed
             .registry
-            .add("team", &name, &id, &self.check_id.clone());
-        Ok((id, name))
+            .add("team", &name, &team_id, &self.check_id.clone());
+        let room_id = body["team"]["roomId"]
+            .as_str()
+            .ok_or_else(|| Verdict::Error("teams.create gave no team.roomId".into()))?
+            .to_owned();
+        Ok(MadeTeam {
+            team_id,
+            room_id,
+            name,
+        })
     }
 
     /// `channels.create` (or `groups.create` when `private`) as the admin, inside a team when

@@ -24,7 +24,12 @@ impl ReferenceServer {
     /// Starts `bin --address 127.0.0.1 --port 0 --test-control --fixtures FIXTURES` and waits
     /// (up to 60 s) for `reference-server listening on URL`.
     pub fn start(bin: &Path, fixtures: &Path) -> Result<Self, String> {
-        let mut child = Command::new(bin)
+        let mut command = Command::new(bin);
+        // Its own process group: a Ctrl-C in the terminal reaches the suite, which still needs
+        // the server to remove what it created; the suite stops the server when done.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command
             .args([
                 "--address",
                 "127.0.0.1",
@@ -39,6 +44,7 @@ impl ReferenceServer {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", bin.display()))?;
+        crate::interrupt::register_child(child.id());
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut stderr = child.stderr.take().ok_or("no stderr")?;
         let (tx, rx) = mpsc::channel();

@@ -211,6 +211,11 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
     for check in checks {
         let result = match (deselected(check, config), &session, http.as_mut()) {
             (Some(reason), _, _) => blank(check, Status::Disabled, Some(reason)),
+            (None, _, _) if crate::interrupt::requested() => blank(
+                check,
+                Status::Error,
+                Some("not run: the run was interrupted (Ctrl-C)".into()),
+            ),
             (None, Some(session), Some(http)) => run_one(check, config, session, http),
             (None, _, _) => blank(
                 check,

@@ -1,5 +1,7 @@
 //! The binary as a user runs it: `--help`, `--list`, and a target that refuses connections.
 
+mod common;
+
 use std::process::Command;
 
 fn bin() -> Command {
@@ -88,4 +90,113 @@ fn unreachable_target_errors_and_exits_non_zero() {
 fn no_target_is_a_usage_error() {
     let out = bin().output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Ctrl-C in the middle of a managed run: the suite stops, removes what it created, writes its
+/// reports (the checks not run are Errors) and exits 130.
+#[cfg(unix)]
+#[test]
+fn an_interrupt_still_removes_what_was_created() {
+    use std::time::{Duration, Instant};
+
+    let server = common::start_reference();
+    let admin = "rocketchat.internal.admin.test";
+    let dir = std::env::temp_dir().join(format!("conformance-int-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = dir.join("r.json");
+    let mut child = bin()
+        .args([
+            "--url",
+            &server.url,
+            "--username",
+            admin,
+            "--password",
+            admin,
+        ])
+        .args(["--admin-username", admin, "--admin-password", admin])
+        // A run that would last for hours unless interrupted.
+        .args(["--filter", "directory/managed/model-based-run"])
+        .args(["--model-sequences", "1000000", "--seed", "7"])
+        .arg("--json")
+        .arg(&json)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+
+    let http = reqwest::blocking::Client::new();
+    let login: serde_json::Value = serde_json::from_str(
+        &http
+            .post(format!("{}/api/v1/login", server.url))
+            .header("Content-Type", "application/json")
+            .body(serde_json::json!({ "user": admin, "password": admin }).to_string())
+            .send()
+            .unwrap()
+            .text()
+            .unwrap(),
+    )
+    .unwrap();
+    let (uid, token) = (
+        login["data"]["userId"].as_str().unwrap().to_owned(),
+        login["data"]["authToken"].as_str().unwrap().to_owned(),
+    );
+    let suite_users = || -> i64 {
+        let text = http
+            .get(format!(
+                "{}/api/v1/directory?type=users&text=conf-",
+                server.url
+            ))
+            .header("X-User-Id", &uid)
+            .header("X-Auth-Token", &token)
+            .send()
+            .unwrap()
+            .text()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["total"].as_i64().unwrap()
+    };
+    // Wait until the run has created users of its own, then interrupt it.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while suite_users() == 0 {
+        assert!(Instant::now() < deadline, "the run created nothing in 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the suite did not stop within 60 s of the interrupt");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(suite_users(), 0, "the interrupted run left users behind");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(
+        report["managed"]["cleanup_succeeded"], true,
+        "{}",
+        report["managed"]
+    );
+    assert!(!report["managed"]["created"].as_array().unwrap().is_empty());
+    let model = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "directory/managed/model-based-run")
+        .unwrap();
+    assert_eq!(model["status"], "error");
+    assert!(
+        model["message"].as_str().unwrap().contains("interrupted"),
+        "{model}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -12,6 +12,7 @@ mod support;
 
 use std::{
     collections::BTreeMap,
+    process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Mutex,
@@ -250,4 +251,86 @@ fn ensure_file_contents(path: &std::path::Path, contents: &str) -> bool {
         std::fs::write(path, contents).unwrap();
     }
     true
+}
+
+/// The model-based run against one defect: it fails, shrinks the sequence to a few steps, and
+/// its curl script replays them (run here when jq is installed; CI installs it).
+#[test]
+fn a_failing_model_run_is_shrunk_and_its_script_replays_it() {
+    let defect = DEFECTS
+        .iter()
+        .find(|d| d.name == "presence-delta-includes-caller")
+        .unwrap();
+    let server = common::start_reference();
+    let proxy = Proxy::start(&server.url, Some(defect));
+    let mut config = common::reference_config(&proxy.url);
+    config.filters = vec!["presence/managed/model-based-run".into()];
+    config.model_shrink_ms = 30_000;
+    let report = runner::run(&config, &mut Quiet);
+    let r = report
+        .results
+        .iter()
+        .find(|r| r.id == "presence/managed/model-based-run")
+        .unwrap();
+    assert_eq!(r.status, Status::Fail, "{:?}", r.message);
+    let message = r.message.as_deref().unwrap();
+    assert!(message.contains("after this minimal sequence"), "{message}");
+    let steps = message
+        .lines()
+        .filter(|l| {
+            l.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+        })
+        .count();
+    // Create a user, take a from, ask for the delta as that user: three steps suffice.
+    assert!((3..=4).contains(&steps), "{steps} steps:\n{message}");
+    assert!(report.managed.as_ref().unwrap().cleanup_succeeded);
+    let script = r
+        .notes
+        .iter()
+        .find_map(|n| n.strip_prefix("replay script (bash; needs curl and jq):\n"))
+        .expect("a replay script in the notes");
+
+    let has_jq = Command::new("jq").arg("--version").output().is_ok();
+    if !has_jq {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "jq is missing: .ci/run installs it"
+        );
+        eprintln!("skipped running the replay script: jq is not installed");
+        return;
+    }
+    let admin = "rocketchat.internal.admin.test";
+    let login = Command::new("curl")
+        .args(["-sS", "-X", "POST", "-H", "Content-Type: application/json"])
+        .arg("-d")
+        .arg(format!(r#"{{"user":"{admin}","password":"{admin}"}}"#))
+        .arg(format!("{}/api/v1/login", proxy.url))
+        .output()
+        .unwrap();
+    let login: serde_json::Value = serde_json::from_slice(&login.stdout).unwrap();
+    let path = std::env::temp_dir().join(format!("replay-{}.sh", std::process::id()));
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new("bash")
+        .arg(&path)
+        .env("URL", &proxy.url)
+        .env("ADMIN_USER_ID", login["data"]["userId"].as_str().unwrap())
+        .env(
+            "ADMIN_AUTH_TOKEN",
+            login["data"]["authToken"].as_str().unwrap(),
+        )
+        .output()
+        .unwrap();
+    std::fs::remove_file(&path).ok();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The last answer is the delta the defect spoiled: it lists the caller.
+    let last: serde_json::Value =
+        serde_json::from_str(stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap()).unwrap();
+    assert_eq!(last["full"], false, "{last}");
+    assert!(!last["users"].as_array().unwrap().is_empty(), "{last}");
 }

@@ -75,12 +75,6 @@ pub enum Branch {
     Full,
 }
 
-impl Branch {
-    pub fn full(self) -> bool {
-        matches!(self, Branch::BroadcastDisabled | Branch::Full)
-    }
-}
-
 /// Chooses the branch for a request at `now`.
 pub fn branch(
     request: &PresenceRequest,

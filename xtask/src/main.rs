@@ -91,6 +91,15 @@ fn serve(args: &[String]) -> Result<ExitCode, String> {
         cmd.args(["--fixtures", "fixtures/default.json"]);
     }
     cmd.args(args);
+    // Become the suite (Unix), so that Ctrl-C reaches it alone and it can remove what it
+    // created before exiting.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = cmd.exec();
+        Err(format!("cannot run the conformance binary: {e}"))
+    }
+    #[cfg(not(unix))]
     status(cmd)
 }
 

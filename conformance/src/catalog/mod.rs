@@ -13,6 +13,7 @@ use crate::model::{Check, Level, Needs, Verdict};
 mod auth;
 mod directory;
 mod managed;
+mod model_run;
 mod presence;
 mod properties;
 
@@ -28,6 +29,7 @@ pub fn catalog() -> Vec<Check> {
     presence::add(&mut out);
     directory::add(&mut out);
     managed::add(&mut out);
+    model_run::add(&mut out);
     properties::add(&mut out);
     out
 }
