@@ -24,20 +24,21 @@ impl ReferenceServer {
     /// Starts `bin --address 127.0.0.1 --port 0 --test-control --fixtures FIXTURES` and waits
     /// (up to 60 s) for `reference-server listening on URL`.
     pub fn start(bin: &Path, fixtures: &Path) -> Result<Self, String> {
+        Self::start_with(bin, fixtures, true)
+    }
+
+    /// As [`Self::start`], with or without the test-control API (without it the server behaves
+    /// like any other target: real clock, no settings changes).
+    pub fn start_with(bin: &Path, fixtures: &Path, test_control: bool) -> Result<Self, String> {
         let mut command = Command::new(bin);
         // Its own process group: a Ctrl-C in the terminal reaches the suite, which still needs
         // the server to remove what it created; the suite stops the server when done.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut child = command
-            .args([
-                "--address",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--test-control",
-                "--fixtures",
-            ])
+            .args(["--address", "127.0.0.1", "--port", "0"])
+            .args(test_control.then_some("--test-control"))
+            .arg("--fixtures")
             .arg(fixtures)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -60,6 +60,20 @@ pub fn console(report: &Report) -> String {
             if let Some(c) = &r.curl {
                 let _ = writeln!(out, "  curl:     {c}");
             }
+            for note in &r.notes {
+                let _ = writeln!(out, "  note:     {}", note.replace('\n', "\n            "));
+            }
+        }
+    }
+    let model_runs: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| r.id.ends_with("/model-based-run") && r.status == Status::Pass)
+        .collect();
+    if !model_runs.is_empty() {
+        let _ = writeln!(out, "\nModel-based runs:");
+        for r in model_runs {
+            let _ = writeln!(out, "  {} — {}", r.id, r.notes.join("; "));
         }
     }
     let skipped: Vec<&CheckResult> = report

@@ -317,3 +317,34 @@ fn with_ctx_at(
     let r = &report.results[0];
     assert_eq!(r.status, Status::Pass, "{:?} {:?}", r.message, r.actual);
 }
+
+/// Without test control the model-based runs take `from` on the real clock (waiting out the
+/// clock estimate's uncertainty), and still agree with the reference server.
+#[test]
+fn model_based_runs_pass_on_the_real_clock() {
+    let server = conformance::refserver::ReferenceServer::start_with(
+        &common::reference_bin(),
+        &common::root().join("fixtures/default.json"),
+        false,
+    )
+    .expect("reference server starts");
+    let mut config = common::reference_config(&server.url);
+    config.filters = vec![
+        "presence/managed/model-based-run".into(),
+        "directory/managed/model-based-run".into(),
+    ];
+    config.model_sequences = 3;
+    config.model_steps = 12;
+    let report = runner::run(&config, &mut Quiet);
+    assert!(!report.target.test_control);
+    for id in &config.filters {
+        let r = report.results.iter().find(|r| &r.id == id).unwrap();
+        assert_eq!(r.status, Status::Pass, "{id}: {:?}", r.message);
+        let note = r.notes.join(" ");
+        assert!(
+            note.contains("3 sequence(s)") && note.contains("the real clock"),
+            "{note}"
+        );
+    }
+    assert!(report.managed.unwrap().cleanup_succeeded);
+}
