@@ -12,7 +12,7 @@ All instants are milliseconds since the Unix epoch (`i64`), as JavaScript's `Dat
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -71,6 +71,11 @@ impl Clock {
 /// Renders an instant as JavaScript's `Date.prototype.toISOString` does: `2019-05-22T12:11:45.392Z`.
 pub fn to_iso(ms: Millis) -> String {
     match DateTime::<Utc>::from_timestamp_millis(ms) {
+        // The RFC 3339 writer is several times faster than a format string and gives the same
+        // text for four-digit years.
+        Some(t) if (0..=9999).contains(&t.year()) => {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        }
         Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
         None => "invalid date".to_owned(),
     }
@@ -253,6 +258,17 @@ mod tests {
     fn iso_rendering_matches_javascript_to_iso_string() {
         assert_eq!(to_iso(T), "2019-05-22T12:11:45.392Z");
         assert_eq!(to_iso(0), "1970-01-01T00:00:00.000Z");
+        // Both writers agree around the edges of four-digit years, and beyond them.
+        for ms in [
+            -62_167_219_200_000, // 0000-01-01
+            -62_167_219_200_001,
+            253_402_300_799_999, // 9999-12-31T23:59:59.999
+            253_402_300_800_000,
+            1_767_225_600_123,
+        ] {
+            let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            assert_eq!(to_iso(ms), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
     }
 
     #[test]
