@@ -163,6 +163,21 @@ impl Store {
             .is_some_and(|rooms| rooms.contains(&room))
     }
 
+    /// Ends a bulk load (a fixture): trims the directory's postings and sorts its orders, so
+    /// that the first search does not pay for them.
+    pub fn finish_bulk_load(&mut self) {
+        self.directory.finish_bulk_load();
+    }
+
+    /// Makes room for `additional` more users at once, so that a bulk load does not grow the
+    /// per-user vectors by doubling (which holds the old and the new copy at the same time).
+    pub fn reserve_users(&mut self, additional: usize) {
+        self.users.reserve_exact(additional);
+        self.presence_json.reserve_exact(additional);
+        self.user_rooms.reserve_exact(additional);
+        self.directory.reserve_users(self.users.len() + additional);
+    }
+
     /// The directory's search index, current with every write.
     pub fn directory_index(&self) -> &DirectoryIndex {
         &self.directory

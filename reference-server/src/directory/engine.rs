@@ -80,10 +80,36 @@ fn doc_grams(values: &[Box<str>]) -> Vec<u64> {
     out
 }
 
+/// Hashes trigram keys (already well spread integers) with SplitMix64's finaliser: several
+/// times faster than SipHash, and the keys are not chosen by an attacker worth resisting here.
+#[derive(Debug, Default, Clone, Copy)]
+struct GramHasher(u64);
+
+impl std::hash::Hasher for GramHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(self.0 ^ u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        self.0 = z ^ (z >> 31);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type GramMap = HashMap<u64, u32, std::hash::BuildHasherDefault<GramHasher>>;
+
 /// The postings of one text field.
 #[derive(Debug, Default)]
 struct GramIndex {
-    ids: HashMap<u64, u32>,
+    ids: GramMap,
     keys: BTreeSet<u64>,
     lists: Vec<Vec<u32>>,
 }
@@ -281,11 +307,26 @@ fn compare<D: Doc>(docs: &[Option<D>], order: usize, a: u32, b: u32) -> Ordering
         .then_with(|| da.id().cmp(db.id()))
 }
 
+/// A summary of a key whose order never contradicts the keys' order (equal summaries say
+/// nothing): the type rank, then a number made order-preserving or a string's first 8 bytes.
+fn key_summary(key: Key<'_>) -> (u8, u64) {
+    match key {
+        Key::Missing => (0, 0),
+        Key::Num(n) => (1, (n as u64) ^ (1 << 63)),
+        Key::Str(s) => {
+            let mut bytes = [0u8; 8];
+            let n = s.len().min(8);
+            bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
+            (2, u64::from_be_bytes(bytes))
+        }
+    }
+}
+
 fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
     if s.pending.is_empty() {
         return;
     }
-    let mut pending = std::mem::take(&mut s.pending);
+    let pending = std::mem::take(&mut s.pending);
     if pending.len() <= 64 {
         for p in pending {
             let at = s
@@ -296,7 +337,21 @@ fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
         }
         return;
     }
-    pending.sort_unstable_by(|&a, &b| compare(docs, order, a, b));
+    // Compare order-preserving summaries first: most comparisons then touch no document.
+    let mut keyed: Vec<(u8, u64, u32)> = pending
+        .iter()
+        .map(|&d| {
+            let doc = docs[d as usize].as_ref().expect("ordered doc exists");
+            let (tag, prefix) = key_summary(doc.key(order).0);
+            (tag, prefix, d)
+        })
+        .collect();
+    keyed.sort_unstable_by(|a, b| {
+        (a.0, a.1)
+            .cmp(&(b.0, b.1))
+            .then_with(|| compare(docs, order, a.2, b.2))
+    });
+    let pending: Vec<u32> = keyed.into_iter().map(|k| k.2).collect();
     let old = std::mem::take(&mut s.sorted);
     let mut merged = Vec::with_capacity(old.len() + pending.len());
     let (mut i, mut j) = (0, 0);
@@ -391,14 +446,48 @@ impl<D: Doc> Engine<D> {
         }
     }
 
-    /// Merges every pending order now, so that the first search after a bulk load does not pay
-    /// for it.
-    pub fn settle(&self) {
-        for order in 0..self.orders.len() {
-            for group in 0..self.orders[order].len() {
-                drop(self.sorted(order, group));
+    /// Makes room for documents up to position `len`.
+    pub fn reserve(&mut self, len: usize) {
+        self.docs.reserve_exact(len.saturating_sub(self.docs.len()));
+    }
+
+    /// Gives back the spare capacity that growing the postings one document at a time left
+    /// (a bulk load leaves about a third of them unused).
+    pub fn shrink_to_fit(&mut self) {
+        for field in &mut self.fields {
+            field.ids.shrink_to_fit();
+            field.lists.shrink_to_fit();
+            for list in &mut field.lists {
+                list.shrink_to_fit();
             }
         }
+    }
+
+    /// Merges every pending order now, so that the first search after a bulk load does not pay
+    /// for it.
+    pub fn settle(&self)
+    where
+        D: Sync,
+    {
+        // Each order sorts on its own, so the cores share them.
+        let jobs: Vec<(usize, usize)> = (0..self.orders.len())
+            .flat_map(|order| (0..self.orders[order].len()).map(move |group| (order, group)))
+            .collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, jobs.len().max(1));
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    while let Some(&(order, group)) =
+                        jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                    {
+                        drop(self.sorted(order, group));
+                    }
+                });
+            }
+        });
     }
 
     fn sorted(&self, order: usize, group: usize) -> RwLockReadGuard<'_, Sorted> {

@@ -294,6 +294,19 @@ impl Default for DirectoryIndex {
 }
 
 impl DirectoryIndex {
+    /// Makes room for users up to position `len`.
+    pub fn reserve_users(&mut self, len: usize) {
+        self.users.reserve(len);
+    }
+
+    /// Ends a bulk load: trims the postings and sorts the orders.
+    pub fn finish_bulk_load(&mut self) {
+        self.users.shrink_to_fit();
+        self.channels.shrink_to_fit();
+        self.teams.shrink_to_fit();
+        self.settle();
+    }
+
     /// Finishes the orders of a bulk load (see [`Engine::settle`]).
     pub fn settle(&self) {
         self.users.settle();
