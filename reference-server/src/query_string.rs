@@ -190,6 +190,28 @@ mod tests {
     }
 
     #[test]
+    fn a_named_bracket_after_a_value_makes_an_object() {
+        for query in ["ids=a&ids[k]=b", "ids[]=a&ids[k]=b"] {
+            assert_eq!(
+                RawQuery::parse(query).get("ids"),
+                Some(&QueryValue::Object),
+                "{query}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_that_only_look_bracketed_stay_literal_names() {
+        // A leading bracket, or an opening one without a closing one, names the parameter as
+        // written (qs does the same), so it is an unknown parameter rather than `from`/`ids`.
+        let q = RawQuery::parse("[a]=1&from[=x&ids[0=y");
+        assert_eq!(q.get("[a]"), Some(&QueryValue::Single("1".into())));
+        assert_eq!(q.get("from["), Some(&QueryValue::Single("x".into())));
+        assert_eq!(q.get("ids[0"), Some(&QueryValue::Single("y".into())));
+        assert_eq!((q.get(""), q.get("from"), q.get("ids")), (None, None, None));
+    }
+
+    #[test]
     fn named_brackets_become_objects() {
         let q = RawQuery::parse("ids[a]=b");
         assert_eq!(q.get("ids"), Some(&QueryValue::Object));
