@@ -60,9 +60,9 @@ pub struct Store {
     users: Vec<Option<User>>,
     presence_json: Vec<Box<[u8]>>,
     user_rooms: Vec<BTreeSet<RoomIdx>>,
-    user_by_id: HashMap<String, UserIdx>,
-    user_by_username: HashMap<String, UserIdx>,
-    user_by_email: HashMap<String, UserIdx>,
+    user_by_id: KeyIndex,
+    user_by_username: KeyIndex,
+    user_by_email: KeyIndex,
     by_updated_at: BTreeSet<(Millis, UserIdx)>,
     in_full_list: BTreeSet<UserIdx>,
     full_list_cache: Mutex<Option<Bytes>>,
@@ -83,6 +83,89 @@ fn key(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// Which key of a user a [`KeyIndex`] maps.
+#[derive(Debug, Clone, Copy)]
+enum KeyKind {
+    Id,
+    /// Lower-cased, as the store compares usernames.
+    Username,
+    /// Lower-cased; a user may have several.
+    Email,
+}
+
+/// Whether the user at `idx` has the key `k` of this kind.
+fn has_key(users: &[Option<User>], kind: KeyKind, idx: UserIdx, k: &str) -> bool {
+    let Some(Some(user)) = users.get(idx as usize) else {
+        return false;
+    };
+    match kind {
+        KeyKind::Id => user.id == k,
+        KeyKind::Username => user.username.as_deref().is_some_and(|u| key(u) == k),
+        KeyKind::Email => user.emails.iter().any(|e| key(&e.address) == k),
+    }
+}
+
+/// A map from a key to a user that holds a 64-bit hash of the key instead of the key: at 1M
+/// users three maps of strings cost about 200 MB more. A hit is checked against the user's own
+/// key; a key whose hash collides with another key's (about one pair in 10^7 at 1M users) is
+/// kept whole in `collided`.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    by_hash: HashMap<u64, UserIdx>,
+    collided: HashMap<String, UserIdx>,
+}
+
+impl KeyIndex {
+    fn hash(k: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        k.hash(&mut h);
+        h.finish()
+    }
+
+    fn get(&self, users: &[Option<User>], kind: KeyKind, k: &str) -> Option<UserIdx> {
+        if let Some(&idx) = self.collided.get(k) {
+            return Some(idx);
+        }
+        self.by_hash
+            .get(&Self::hash(k))
+            .copied()
+            .filter(|&idx| has_key(users, kind, idx, k))
+    }
+
+    fn insert(&mut self, users: &[Option<User>], kind: KeyKind, k: &str, idx: UserIdx) {
+        use std::collections::hash_map::Entry;
+        match self.by_hash.entry(Self::hash(k)) {
+            Entry::Vacant(v) => {
+                v.insert(idx);
+            }
+            Entry::Occupied(mut o) => {
+                let other = *o.get();
+                if other == idx || has_key(users, kind, other, k) {
+                    o.insert(idx);
+                } else {
+                    self.collided.insert(k.to_owned(), idx);
+                }
+            }
+        }
+    }
+
+    fn remove(&mut self, k: &str, idx: UserIdx) {
+        if self.collided.get(k) == Some(&idx) {
+            self.collided.remove(k);
+            return;
+        }
+        let h = Self::hash(k);
+        if self.by_hash.get(&h) == Some(&idx) {
+            self.by_hash.remove(&h);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.by_hash.len() + self.collided.len()
+    }
+}
+
 impl Store {
     pub fn new() -> Self {
         Self::default()
@@ -95,7 +178,7 @@ impl Store {
     }
 
     pub fn user_idx(&self, id: &str) -> Option<UserIdx> {
-        self.user_by_id.get(id).copied()
+        self.user_by_id.get(&self.users, KeyKind::Id, id)
     }
 
     pub fn user_by_id(&self, id: &str) -> Option<&User> {
@@ -103,11 +186,13 @@ impl Store {
     }
 
     pub fn user_idx_by_username(&self, username: &str) -> Option<UserIdx> {
-        self.user_by_username.get(&key(username)).copied()
+        self.user_by_username
+            .get(&self.users, KeyKind::Username, &key(username))
     }
 
     pub fn user_idx_by_email(&self, email: &str) -> Option<UserIdx> {
-        self.user_by_email.get(&key(email)).copied()
+        self.user_by_email
+            .get(&self.users, KeyKind::Email, &key(email))
     }
 
     /// Every user, in insertion order.
@@ -187,18 +272,18 @@ impl Store {
 
     /// Adds a user. Its `updated_at` is kept as given.
     pub fn insert_user(&mut self, user: User) -> Result<UserIdx, StoreError> {
-        if self.user_by_id.contains_key(&user.id) {
+        if self.user_idx(&user.id).is_some() {
             return Err(StoreError::DuplicateUserId(user.id));
         }
         if let Some(username) = &user.username {
-            if self.user_by_username.contains_key(&key(username)) {
+            if self.user_idx_by_username(username).is_some() {
                 return Err(StoreError::DuplicateUsername(username.clone()));
             }
         }
         let mut seen = BTreeSet::new();
         for email in &user.emails {
             let k = key(&email.address);
-            if self.user_by_email.contains_key(&k) || !seen.insert(k) {
+            if self.user_idx_by_email(&k).is_some() || !seen.insert(k) {
                 return Err(StoreError::DuplicateEmail(email.address.clone()));
             }
         }
@@ -225,16 +310,16 @@ impl Store {
         change(&mut updated);
         updated.updated_at = now;
         if let Some(username) = &updated.username {
-            match self.user_by_username.get(&key(username)) {
-                Some(&other) if other != idx => {
+            match self.user_idx_by_username(username) {
+                Some(other) if other != idx => {
                     return Err(StoreError::DuplicateUsername(username.clone()))
                 }
                 _ => {}
             }
         }
         for email in &updated.emails {
-            match self.user_by_email.get(&key(&email.address)) {
-                Some(&other) if other != idx => {
+            match self.user_idx_by_email(&email.address) {
+                Some(other) if other != idx => {
                     return Err(StoreError::DuplicateEmail(email.address.clone()))
                 }
                 _ => {}
@@ -266,12 +351,15 @@ impl Store {
         let user = self.users[idx as usize]
             .as_ref()
             .expect("indexed user exists");
-        self.user_by_id.insert(user.id.clone(), idx);
+        let users = &self.users;
+        self.user_by_id.insert(users, KeyKind::Id, &user.id, idx);
         if let Some(username) = &user.username {
-            self.user_by_username.insert(key(username), idx);
+            self.user_by_username
+                .insert(users, KeyKind::Username, &key(username), idx);
         }
         for email in &user.emails {
-            self.user_by_email.insert(key(&email.address), idx);
+            self.user_by_email
+                .insert(users, KeyKind::Email, &key(&email.address), idx);
         }
         self.by_updated_at.insert((user.updated_at, idx));
         if presence::in_full_list(user) {
@@ -286,12 +374,12 @@ impl Store {
         let user = self.users[idx as usize]
             .as_ref()
             .expect("indexed user exists");
-        self.user_by_id.remove(&user.id);
+        self.user_by_id.remove(&user.id, idx);
         if let Some(username) = &user.username {
-            self.user_by_username.remove(&key(username));
+            self.user_by_username.remove(&key(username), idx);
         }
         for email in &user.emails {
-            self.user_by_email.remove(&key(&email.address));
+            self.user_by_email.remove(&key(&email.address), idx);
         }
         self.by_updated_at.remove(&(user.updated_at, idx));
         if self.in_full_list.remove(&idx) {
@@ -425,6 +513,32 @@ pub(crate) mod tests {
             password: None,
             tokens: vec![],
         }
+    }
+
+    #[test]
+    fn key_index_checks_hits_and_keeps_colliding_keys_whole() {
+        let users = vec![
+            Some(user("a", "Alice", Status::Offline, 0)),
+            Some(user("b", "bob", Status::Offline, 0)),
+        ];
+        let mut index = KeyIndex::default();
+        index.insert(&users, KeyKind::Username, "alice", 0);
+        assert_eq!(index.get(&users, KeyKind::Username, "alice"), Some(0));
+        // A key that is not there is not found, even where its hash slot is taken: pretend
+        // "bob" hashes where a key of Alice's does.
+        index.by_hash.insert(KeyIndex::hash("bob"), 0);
+        assert_eq!(index.get(&users, KeyKind::Username, "bob"), None);
+        index.insert(&users, KeyKind::Username, "bob", 1);
+        assert_eq!(index.collided.get("bob"), Some(&1));
+        assert_eq!(index.get(&users, KeyKind::Username, "bob"), Some(1));
+        assert_eq!(index.get(&users, KeyKind::Username, "alice"), Some(0));
+        index.remove("bob", 1);
+        assert!(index.collided.is_empty());
+        assert_eq!(index.get(&users, KeyKind::Username, "bob"), None);
+        index.remove("alice", 1); // not Alice's position: nothing happens
+        assert_eq!(index.get(&users, KeyKind::Username, "alice"), Some(0));
+        index.remove("alice", 0);
+        assert_eq!(index.get(&users, KeyKind::Username, "alice"), None);
     }
 
     #[test]
