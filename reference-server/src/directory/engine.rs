@@ -54,7 +54,7 @@ pub trait Doc {
     /// Documents of a lower group come first in every order (e.g. featured channels).
     fn group(&self) -> u8;
     /// The folded values of a text field (several for multi-valued fields such as e-mails).
-    fn texts(&self, field: usize) -> &[Box<str>];
+    fn texts(&self, field: usize) -> impl Iterator<Item = &str> + Clone;
     /// The sort key of an order: a primary and a secondary value; ties go to `_id`.
     fn key(&self, order: usize) -> (Key<'_>, Key<'_>);
 }
@@ -66,7 +66,7 @@ fn pack(a: u32, b: u32, c: u32) -> u64 {
 }
 
 /// The padded trigrams of a document's values, sorted and deduplicated.
-fn doc_grams(values: &[Box<str>]) -> Vec<u64> {
+fn doc_grams<'a>(values: impl Iterator<Item = &'a str>) -> Vec<u64> {
     let mut out = Vec::new();
     for v in values {
         let cs: Vec<u32> = v.chars().map(u32::from).collect();
@@ -402,7 +402,12 @@ impl<D: Doc> Engine<D> {
         for (f, index) in self.fields.iter_mut().enumerate() {
             let before = old.map(|d| d.texts(f));
             let after = fresh.map(|d| d.texts(f));
-            if before == after {
+            let unchanged = match (&before, &after) {
+                (None, None) => true,
+                (Some(b), Some(a)) => b.clone().eq(a.clone()),
+                _ => false,
+            };
+            if unchanged {
                 continue;
             }
             let before = before.map(doc_grams).unwrap_or_default();
@@ -515,7 +520,7 @@ impl<D: Doc> Engine<D> {
                 if check {
                     found.retain(|&d| {
                         self.doc(d)
-                            .is_some_and(|doc| doc.texts(f).iter().any(|v| v.contains(q)))
+                            .is_some_and(|doc| doc.texts(f).any(|v| v.contains(q)))
                     });
                 }
                 found

@@ -72,21 +72,33 @@ pub enum RoomOrder {
 
 const ROOM_ORDERS: usize = 5;
 
-/// A user as the directory sees it.
+/// A user as the directory sees it. Its strings live in one allocation (`arena`), so that a
+/// million users cost one string each here rather than a dozen.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserDoc {
-    id: Box<str>,
+    /// Every part one after the other: see the `PART_*` positions; folded e-mails follow.
+    arena: Box<str>,
+    /// Where each fixed part ends in `arena` (kept inline: sorting reads them constantly).
+    ends: [u32; PART_FOLDED_EMAILS],
+    /// Where each folded e-mail ends.
+    email_ends: Box<[u32]>,
+    /// Which optional parts are present, a bit per part (a missing part is not an empty one).
+    present: u16,
     /// Active and with a username: the only users a search can return.
     listed: bool,
     federated: bool,
-    texts: [Box<[Box<str>]>; 5],
-    username: Option<Box<str>>,
-    name: Option<Box<str>>,
-    bio: Option<Box<str>>,
     created_at: i64,
-    email_min: Option<Box<str>>,
-    email_max: Option<Box<str>>,
 }
+
+const PART_ID: usize = 0;
+const PART_USERNAME: usize = 1;
+const PART_NAME: usize = 2;
+const PART_BIO: usize = 3;
+const PART_EMAIL_MIN: usize = 4;
+const PART_EMAIL_MAX: usize = 5;
+/// The folded text fields, in [`UserField`] order; folded e-mails come after them.
+const PART_FOLDED: usize = 6;
+const PART_FOLDED_EMAILS: usize = PART_FOLDED + 4;
 
 fn folded(values: impl IntoIterator<Item = impl AsRef<str>>) -> Box<[Box<str>]> {
     values
@@ -101,25 +113,65 @@ fn boxed(s: &Option<String>) -> Option<Box<str>> {
 
 impl UserDoc {
     pub fn new(user: &User) -> Self {
-        let addresses = user.emails.iter().map(|e| e.address.as_str());
+        let addresses = || user.emails.iter().map(|e| e.address.as_str());
+        let folded_username = user.username.as_deref().map(fold);
+        let folded_name = user.name.as_deref().map(fold);
+        let folded_bio = user.bio.as_deref().map(fold);
+        let folded_nickname = user.nickname.as_deref().map(fold);
+        let mut parts: Vec<Option<&str>> = vec![
+            Some(user.id.as_str()),
+            user.username.as_deref(),
+            user.name.as_deref(),
+            user.bio.as_deref(),
+            addresses().min(),
+            addresses().max(),
+            folded_username.as_deref(),
+            folded_name.as_deref(),
+            folded_bio.as_deref(),
+            folded_nickname.as_deref(),
+        ];
+        let folded_emails: Vec<String> = addresses().map(fold).collect();
+        parts.extend(folded_emails.iter().map(|e| Some(e.as_str())));
+        let mut arena = String::with_capacity(parts.iter().flatten().map(|p| p.len()).sum());
+        let mut ends = [0u32; PART_FOLDED_EMAILS];
+        let mut email_ends = Vec::with_capacity(parts.len() - PART_FOLDED_EMAILS);
+        let mut present = 0u16;
+        for (i, part) in parts.iter().enumerate() {
+            if let Some(p) = part {
+                arena.push_str(p);
+                present |= 1 << i.min(15);
+            }
+            match ends.get_mut(i) {
+                Some(end) => *end = arena.len() as u32,
+                None => email_ends.push(arena.len() as u32),
+            }
+        }
         Self {
-            id: user.id.as_str().into(),
+            arena: arena.into_boxed_str(),
+            ends,
+            email_ends: email_ends.into_boxed_slice(),
+            present,
             listed: user.active && user.username.is_some(),
             federated: user.is_federated(),
-            texts: [
-                folded(&user.username),
-                folded(&user.name),
-                folded(&user.bio),
-                folded(&user.nickname),
-                folded(addresses.clone()),
-            ],
-            username: boxed(&user.username),
-            name: boxed(&user.name),
-            bio: boxed(&user.bio),
             created_at: user.created_at,
-            email_min: addresses.clone().min().map(Box::from),
-            email_max: addresses.max().map(Box::from),
         }
+    }
+
+    /// Part `i`, or `None` when the user lacks it.
+    fn part(&self, i: usize) -> Option<&str> {
+        if i < PART_FOLDED_EMAILS && self.present & (1 << i) == 0 {
+            return None;
+        }
+        let end = |j: usize| match self.ends.get(j) {
+            Some(&e) => e as usize,
+            None => self.email_ends[j - PART_FOLDED_EMAILS] as usize,
+        };
+        let start = if i == 0 { 0 } else { end(i - 1) };
+        Some(&self.arena[start..end(i)])
+    }
+
+    fn key_part(&self, i: usize) -> Key<'_> {
+        self.part(i).map_or(Key::Missing, Key::Str)
     }
 
     pub fn is_federated(&self) -> bool {
@@ -129,7 +181,7 @@ impl UserDoc {
 
 impl Doc for UserDoc {
     fn id(&self) -> &str {
-        &self.id
+        self.part(PART_ID).unwrap_or_default()
     }
     fn indexed(&self) -> bool {
         self.listed
@@ -137,8 +189,13 @@ impl Doc for UserDoc {
     fn group(&self) -> u8 {
         0
     }
-    fn texts(&self, field: usize) -> &[Box<str>] {
-        &self.texts[field]
+    fn texts(&self, field: usize) -> impl Iterator<Item = &str> + Clone {
+        let parts = if field == UserField::Email as usize {
+            PART_FOLDED_EMAILS..PART_FOLDED_EMAILS + self.email_ends.len()
+        } else {
+            PART_FOLDED + field..PART_FOLDED + field + 1
+        };
+        parts.filter_map(move |i| self.part(i))
     }
     fn key(&self, order: usize) -> (Key<'_>, Key<'_>) {
         const NAME: usize = UserOrder::Name as usize;
@@ -148,12 +205,12 @@ impl Doc for UserDoc {
         const EMAIL_ASC: usize = UserOrder::EmailAscending as usize;
         const EMAIL_DESC: usize = UserOrder::EmailDescending as usize;
         match order {
-            NAME => (Key::opt_str(&self.name), Key::Missing),
-            USERNAME => (Key::opt_str(&self.username), Key::Missing),
+            NAME => (self.key_part(PART_NAME), Key::Missing),
+            USERNAME => (self.key_part(PART_USERNAME), Key::Missing),
             CREATED => (Key::Num(self.created_at), Key::Missing),
-            BIO => (Key::opt_str(&self.bio), Key::Missing),
-            EMAIL_ASC => (Key::opt_str(&self.email_min), Key::opt_str(&self.username)),
-            EMAIL_DESC => (Key::opt_str(&self.email_max), Key::opt_str(&self.username)),
+            BIO => (self.key_part(PART_BIO), Key::Missing),
+            EMAIL_ASC => (self.key_part(PART_EMAIL_MIN), self.key_part(PART_USERNAME)),
+            EMAIL_DESC => (self.key_part(PART_EMAIL_MAX), self.key_part(PART_USERNAME)),
             _ => (Key::Missing, Key::Missing),
         }
     }
@@ -227,8 +284,8 @@ impl Doc for RoomDoc {
     fn group(&self) -> u8 {
         self.featured_rank
     }
-    fn texts(&self, field: usize) -> &[Box<str>] {
-        &self.texts[field]
+    fn texts(&self, field: usize) -> impl Iterator<Item = &str> + Clone {
+        self.texts[field].iter().map(|t| &**t)
     }
     fn key(&self, order: usize) -> (Key<'_>, Key<'_>) {
         const NAME: usize = RoomOrder::Name as usize;
@@ -462,7 +519,7 @@ mod tests {
     fn ids(index: &DirectoryIndex, page: &Page) -> Vec<String> {
         page.items
             .iter()
-            .map(|&i| index.users.doc(i).unwrap().id.to_string())
+            .map(|&i| index.users.doc(i).unwrap().id().to_string())
             .collect()
     }
 
@@ -755,7 +812,7 @@ mod tests {
             .collect();
         let order = q.order as usize;
         hits.sort_by(|a, b| {
-            let o = a.key(order).cmp(&b.key(order)).then(a.id.cmp(&b.id));
+            let o = a.key(order).cmp(&b.key(order)).then(a.id().cmp(b.id()));
             if q.descending {
                 o.reverse()
             } else {
@@ -767,7 +824,7 @@ mod tests {
             .iter()
             .skip(q.offset)
             .take(q.count)
-            .map(|d| d.id.to_string())
+            .map(|d| d.id().to_string())
             .collect();
         (page, total)
     }
