@@ -155,6 +155,8 @@ pub enum Op {
     Mark,
     /// Moves the target's clock (test control only).
     AdvanceClock { ms: i64 },
+    /// In an operation `Since { marker }` counts back from the newest marker (0: the newest),
+    /// so that shrinking away an earlier mark leaves the query on the same instant.
     Presence {
         caller: Caller,
         query: PresenceQuery,
@@ -263,10 +265,10 @@ fn presence_query(world: &World) -> BoxedStrategy<PresenceQuery> {
         vec![(2, Just(PresenceQuery::Full).boxed())];
     if !world.markers.is_empty() {
         let m = world.markers.len();
-        // The newest marker most often: it is the one whose delta is small and telling.
+        // The newest marker (0 back) most often: its delta is small and telling.
         options.push((
             5,
-            prop_oneof![2 => Just(m - 1), 1 => 0..m]
+            prop_oneof![2 => Just(0), 1 => 0..m]
                 .prop_map(|marker| PresenceQuery::Since { marker })
                 .boxed(),
         ));
@@ -782,6 +784,7 @@ impl Runner<'_, '_> {
                 query,
                 alternate_form,
             } => {
+                let query = &absolute(query, world);
                 let mut req = Req::get(PRESENCE);
                 match query {
                     PresenceQuery::Full => {}
@@ -872,6 +875,17 @@ impl Runner<'_, '_> {
 
 /// An id that names no user.
 const UNKNOWN_ID: &str = "conformanceNoSuchUser";
+
+/// An operation's presence query with its marker counted from the first one, as the model
+/// numbers them.
+fn absolute(query: &PresenceQuery, world: &World) -> PresenceQuery {
+    match query {
+        PresenceQuery::Since { marker } => PresenceQuery::Since {
+            marker: world.markers.len().saturating_sub(1 + marker),
+        },
+        other => other.clone(),
+    }
+}
 
 fn made_team_id(made: &Made, team: usize) -> Result<String, Verdict> {
     made.team_ids
@@ -1137,6 +1151,7 @@ fn describe(op: &Op, world: &World, p: &str) -> String {
             world.clock_ms
         ),
         Op::Presence { caller, query, .. } => {
+            let query = &absolute(query, world);
             let q = match query {
                 PresenceQuery::Full => "no parameters".to_owned(),
                 PresenceQuery::Since { marker } => format!(
@@ -1330,6 +1345,7 @@ trap cleanup EXIT
                 world.clock_ms
             )),
             Op::Presence { caller, query, .. } => {
+                let query = &absolute(query, &world);
                 let params = match query {
                     PresenceQuery::Full => String::new(),
                     PresenceQuery::Since { marker } => {
