@@ -333,6 +333,9 @@ mod tests {
             "2019-05-22T12:11:45.Z",
             "2019-05-22T12:11:45.1234567890Z",
             "2019-05-22T12:11:45+24:00",
+            "2019-05-22T12:11:45+05:60",
+            "2019-05-22T12:11:45+05x30",
+            "2019-05-22T12:11.5Z",
             "2019-05-22T12:11:45+2",
             "2019-05T12:11Z",
             "2019-05-22T12:11:45ZZ",
@@ -343,8 +346,27 @@ mod tests {
     }
 
     #[test]
+    fn zone_offsets_count_hours_and_minutes_up_to_23_59() {
+        let utc = parse_datetime("2019-05-22T12:11:45Z").unwrap();
+        for (zone, seconds) in [
+            ("+05:30", 5 * 3600 + 30 * 60),
+            ("-0330", -(3 * 3600 + 30 * 60)),
+            ("+23:59", 23 * 3600 + 59 * 60),
+            ("-05:59", -(5 * 3600 + 59 * 60)),
+        ] {
+            assert_eq!(
+                parse_datetime(&format!("2019-05-22T12:11:45{zone}")),
+                Some(utc - seconds * 1000),
+                "{zone}"
+            );
+        }
+    }
+
+    #[test]
     fn manual_clock_stays_put_until_moved() {
+        assert!(!Clock::system().is_manual());
         let clock = Clock::manual(T);
+        assert!(clock.is_manual());
         assert_eq!(clock.now(), T);
         assert_eq!(clock.advance(600_000), T + 600_000);
         assert_eq!(clock.now(), T + 600_000);
