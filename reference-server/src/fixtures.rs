@@ -241,6 +241,7 @@ fn non_empty(path: String, value: &str, what: &str) -> Result<(), Problem> {
 fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
     let started = std::time::Instant::now();
     let mut store = Store::new();
+    store.begin_bulk_load();
     store.reserve_users(file.users.len());
     // Users leave the parsed file as they enter the store, and the file's vector shrinks as it
     // goes, so the two are not held in full at the same time (hundreds of MB at 1M users).

@@ -248,8 +248,14 @@ impl Store {
             .is_some_and(|rooms| rooms.contains(&room))
     }
 
-    /// Ends a bulk load (a fixture): trims the directory's postings and sorts its orders, so
-    /// that the first search does not pay for them.
+    /// Starts a bulk load (a fixture): the directory makes its postings at the end, in
+    /// parallel. Nothing may search until [`Store::finish_bulk_load`].
+    pub fn begin_bulk_load(&mut self) {
+        self.directory.begin_bulk_load();
+    }
+
+    /// Ends a bulk load (a fixture): makes and trims the directory's postings and sorts its
+    /// orders, so that the first search does not pay for them.
     pub fn finish_bulk_load(&mut self) {
         self.directory.finish_bulk_load();
     }

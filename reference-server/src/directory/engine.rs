@@ -286,6 +286,9 @@ pub struct Engine<D> {
     /// `orders[order][group]`.
     orders: Vec<Vec<RwLock<Sorted>>>,
     indexed: usize,
+    /// During a bulk load: new documents whose postings [`Engine::build_deferred`] makes, one
+    /// field per thread.
+    deferred: Option<Vec<u32>>,
 }
 
 impl<D> std::fmt::Debug for Engine<D> {
@@ -369,7 +372,7 @@ fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
     s.sorted = merged;
 }
 
-impl<D: Doc> Engine<D> {
+impl<D: Doc + Sync> Engine<D> {
     pub fn new(fields: usize, orders: usize, groups: usize) -> Self {
         Self {
             docs: Vec::new(),
@@ -378,7 +381,36 @@ impl<D: Doc> Engine<D> {
                 .map(|_| (0..groups).map(|_| RwLock::default()).collect())
                 .collect(),
             indexed: 0,
+            deferred: None,
         }
+    }
+
+    /// Starts a bulk load: the postings of new documents are made later, all at once.
+    pub fn defer_postings(&mut self) {
+        self.deferred.get_or_insert_with(Vec::new);
+    }
+
+    /// Makes the postings deferred since [`Engine::defer_postings`], each field on its own
+    /// thread, and ends the bulk load.
+    pub fn build_deferred(&mut self) {
+        let Some(deferred) = self.deferred.take() else {
+            return;
+        };
+        let Engine { docs, fields, .. } = self;
+        let (docs, deferred) = (&*docs, &deferred);
+        std::thread::scope(|scope| {
+            for (f, index) in fields.iter_mut().enumerate() {
+                scope.spawn(move || {
+                    for &d in deferred {
+                        if let Some(doc) = docs[d as usize].as_ref().filter(|doc| doc.indexed()) {
+                            for g in doc_grams(doc.texts(f)) {
+                                index.add(g, d);
+                            }
+                        }
+                    }
+                });
+            }
+        });
     }
 
     pub fn doc(&self, idx: u32) -> Option<&D> {
@@ -397,9 +429,26 @@ impl<D: Doc> Engine<D> {
         if self.docs.len() <= i {
             self.docs.resize_with(i + 1, || None);
         }
+        if self.deferred.is_some() && self.docs[i].is_some() {
+            // A change to a document during a bulk load: its postings must exist first.
+            self.build_deferred();
+            self.defer_postings();
+        }
         let old = self.docs[i].as_ref().filter(|d| d.indexed());
         let fresh = new.as_ref().filter(|d| d.indexed());
+        let deferring = match (&mut self.deferred, old) {
+            (Some(deferred), None) => {
+                if fresh.is_some() {
+                    deferred.push(idx);
+                }
+                true
+            }
+            _ => false,
+        };
         for (f, index) in self.fields.iter_mut().enumerate() {
+            if deferring {
+                break;
+            }
             let before = old.map(|d| d.texts(f));
             let after = fresh.map(|d| d.texts(f));
             let unchanged = match (&before, &after) {
@@ -470,10 +519,7 @@ impl<D: Doc> Engine<D> {
 
     /// Merges every pending order now, so that the first search after a bulk load does not pay
     /// for it.
-    pub fn settle(&self)
-    where
-        D: Sync,
-    {
+    pub fn settle(&self) {
         // Each order sorts on its own, so the cores share them.
         let jobs: Vec<(usize, usize)> = (0..self.orders.len())
             .flat_map(|order| (0..self.orders[order].len()).map(move |group| (order, group)))
@@ -511,6 +557,7 @@ impl<D: Doc> Engine<D> {
     /// Searchable documents whose field among `fields` contains the folded text `q`, sorted by
     /// position. `q` must not be empty.
     pub fn matching(&self, fields: &[usize], q: &str) -> Vec<u32> {
+        debug_assert!(self.deferred.is_none(), "a search during a bulk load");
         let chars: Vec<u32> = q.chars().map(u32::from).collect();
         let universe = self.docs.len();
         let per_field: Vec<Vec<u32>> = fields

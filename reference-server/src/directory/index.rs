@@ -356,8 +356,18 @@ impl DirectoryIndex {
         self.users.reserve(len);
     }
 
-    /// Ends a bulk load: trims the postings and sorts the orders.
+    /// Starts a bulk load: postings are made at its end, several fields at a time.
+    pub fn begin_bulk_load(&mut self) {
+        self.users.defer_postings();
+        self.channels.defer_postings();
+        self.teams.defer_postings();
+    }
+
+    /// Ends a bulk load: makes the deferred postings, trims them and sorts the orders.
     pub fn finish_bulk_load(&mut self) {
+        self.users.build_deferred();
+        self.channels.build_deferred();
+        self.teams.build_deferred();
         self.users.shrink_to_fit();
         self.channels.shrink_to_fit();
         self.teams.shrink_to_fit();
@@ -550,6 +560,46 @@ mod tests {
             found.sort();
             assert_eq!(found, want, "text {text:?}");
             assert_eq!(page.total, want.len());
+        }
+    }
+
+    #[test]
+    fn a_bulk_load_finds_what_one_by_one_writes_find() {
+        let users: Vec<User> = (0..40)
+            .map(|i| {
+                let mut u = user(&format!("id{i}"), &format!("user{i}"), Status::Online, 0);
+                u.name = Some(format!("Name {} {i}", ["Ana", "Bo", "Émile"][i % 3]));
+                u.emails = vec![email(&format!("u{i}@example.org"))];
+                u.active = i % 7 != 0;
+                u
+            })
+            .collect();
+        let mut one_by_one = DirectoryIndex::default();
+        let mut bulk = DirectoryIndex::default();
+        bulk.begin_bulk_load();
+        for (i, u) in users.iter().enumerate() {
+            one_by_one.upsert_user(i as UserIdx, u);
+            bulk.upsert_user(i as UserIdx, u);
+        }
+        // A change in the middle of a bulk load, and a removal.
+        let mut renamed = users[3].clone();
+        renamed.name = Some("Zed".into());
+        for index in [&mut one_by_one, &mut bulk] {
+            index.upsert_user(3, &renamed);
+            index.remove_user(5);
+        }
+        bulk.upsert_user(40, &user("late", "late", Status::Online, 0));
+        one_by_one.upsert_user(40, &user("late", "late", Status::Online, 0));
+        bulk.finish_bulk_load();
+        for text in [
+            "", "a", "an", "ana", "émi", "zed", "user1", "example", "late", "3",
+        ] {
+            let (a, b) = (
+                one_by_one.search_users(&search(text)),
+                bulk.search_users(&search(text)),
+            );
+            assert_eq!(ids(&one_by_one, &a), ids(&bulk, &b), "text {text:?}");
+            assert_eq!(a.total, b.total, "text {text:?}");
         }
     }
 
