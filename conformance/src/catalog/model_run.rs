@@ -16,7 +16,12 @@ writes lies in the future once the clock is given back) and only the run moves i
 millisecond: a `from` is the stopped instant plus 1 ms, then the clock moves 2 ms, and clock
 moves cross the 10-minute boundary exactly (599 999 ms old: a delta; 600 000 ms: the full
 list). Without test control `from` comes from [`Ctx::from_between_writes`], which waits out
-the clock estimate's uncertainty, and the run never nears the boundary.
+the clock estimate's uncertainty, and the run never nears the boundary. Nothing is retried:
+Rocket.Chat answers a REST write after writing the document, so the next query must see it.
+
+Version note: Rocket.Chat 8.6+ shows a human user's REST-set `away`/`busy` as `offline` without a
+live connection (spec §1.9); the model follows the statuses as set (≤ 8.5 and the reference
+server), so against 8.6+ the presence run fails on such a step: list it with `--expect-fail`.
 */
 
 use std::cell::{Cell, RefCell};
