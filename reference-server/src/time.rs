@@ -379,6 +379,7 @@ mod tests {
     fn fixture_times_may_be_relative_to_start() {
         assert_eq!(parse_fixture_time("now", T), Ok(T));
         assert_eq!(parse_fixture_time("-15m", T), Ok(T - 900_000));
+        assert_eq!(parse_fixture_time("-30s", T), Ok(T - 30_000));
         assert_eq!(parse_fixture_time("+2h", T), Ok(T + 7_200_000));
         assert_eq!(parse_fixture_time("-1500ms", T), Ok(T - 1500));
         assert_eq!(parse_fixture_time("2019-05-22T12:11:45.392Z", 0), Ok(T));

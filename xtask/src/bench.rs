@@ -273,6 +273,15 @@ fn conformance_wall_time() -> Result<Option<f64>, String> {
             ADMIN,
             "--password",
             ADMIN,
+            // Managed mode and a second user, so that no check of the catalog skips.
+            "--admin-username",
+            ADMIN,
+            "--admin-password",
+            ADMIN,
+            "--second-username",
+            "normal.user",
+            "--second-password",
+            "rocket.chat",
         ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

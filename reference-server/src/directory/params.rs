@@ -373,6 +373,11 @@ mod tests {
             parse("foo=1").unwrap_err().error_type(),
             Some("error-invalid-params")
         );
+        // Over qs's array limit: Rocket.Chat's router answers without an errorType.
+        let many = vec!["text=a"; crate::query_string::ARRAY_LIMIT + 1].join("&");
+        let too_many = parse(&many).unwrap_err();
+        assert_eq!(too_many.message(), "Invalid query parameters");
+        assert_eq!(too_many.error_type(), None);
     }
 
     #[test]

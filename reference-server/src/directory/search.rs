@@ -592,5 +592,33 @@ mod tests {
             order(Kind::Channels, Some(&("email".into(), true))),
             Err(DirectoryError::VerifyParameters)
         );
+        // Ascending e-mail order reads a user's smallest address, descending its largest.
+        assert_eq!(
+            order(Kind::Users, Some(&("email".into(), true))),
+            Ok((Order::Users(UserOrder::EmailAscending), false))
+        );
+        assert_eq!(
+            order(Kind::Users, Some(&("email".into(), false))),
+            Ok((Order::Users(UserOrder::EmailDescending), true))
+        );
+    }
+
+    #[test]
+    fn inclusion_reaches_into_objects() {
+        let item = json!({"_id": "a", "federation": {"origin": "matrix.example.org", "avatarUrl": "x"}, "name": "A"});
+        let Value::Object(item) = item else {
+            unreachable!()
+        };
+        let projected = project(
+            item,
+            Some(&Projection::Include(vec![
+                "federation.origin".into(),
+                "name.first".into(),
+            ])),
+        );
+        assert_eq!(
+            Value::Object(projected),
+            json!({"_id": "a", "federation": {"origin": "matrix.example.org"}})
+        );
     }
 }
