@@ -19,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::catalog::{PROJECTED_KEYS, USER_KEYS};
 use crate::context::{show, TEN_MINUTES_MS};
 use crate::model::Verdict;
 
@@ -255,19 +256,6 @@ pub fn expect_presence(world: &World, caller: Caller, q: &PresenceQuery) -> Pres
     }
 }
 
-/// Keys a presence user may carry (spec §1.7).
-pub const PRESENCE_KEYS: [&str; 9] = [
-    "_id",
-    "username",
-    "name",
-    "status",
-    "utcOffset",
-    "statusText",
-    "avatarETag",
-    "statusSource",
-    "statusExpiresAt",
-];
-
 /// Compares an answer (`full`, `users`) with the expectation; `ids[i]` is the id of model user
 /// `i`. Users not made by the suite are ignored.
 pub fn compare_presence(
@@ -347,12 +335,12 @@ fn check_presence_user(u: &ModelUser, prefix: &str, item: &Value) -> Result<(), 
         ));
     };
     for (k, v) in obj {
-        if !PRESENCE_KEYS.contains(&k.as_str()) || v.is_null() {
+        if !PROJECTED_KEYS.contains(&k.as_str()) || v.is_null() {
             return Err(Verdict::fail(
                 format!(
                     "{username} carries {k:?} = {v}, which presence does not project (or null)"
                 ),
-                format!("only {PRESENCE_KEYS:?}, absent fields omitted"),
+                format!("only {PROJECTED_KEYS:?}, absent fields omitted"),
                 show(Some(item)),
             ));
         }
@@ -615,19 +603,6 @@ pub fn expect_directory(
     }
 }
 
-/// Keys a user item may carry (spec §2.8).
-pub const USER_ITEM_KEYS: [&str; 9] = [
-    "_id",
-    "username",
-    "name",
-    "nickname",
-    "bio",
-    "createdAt",
-    "emails",
-    "federation",
-    "avatarETag",
-];
-
 /// The runtime ids of what the model made, parallel to the world's vectors.
 #[derive(Debug, Clone, Default)]
 pub struct Ids {
@@ -821,13 +796,13 @@ fn check_directory_item(
     let what = match e {
         Entity::User(i) => {
             let u = &world.users[i];
-            if let Some(k) = obj.keys().find(|k| !USER_ITEM_KEYS.contains(&k.as_str())) {
+            if let Some(k) = obj.keys().find(|k| !USER_KEYS.contains(&k.as_str())) {
                 return Err(Verdict::fail(
                     format!(
                         "user item {} carries {k:?}, which the directory does not project",
                         u.username(prefix)
                     ),
-                    format!("only {USER_ITEM_KEYS:?}"),
+                    format!("only {USER_KEYS:?}"),
                     show(Some(item)),
                 ));
             }

@@ -17,6 +17,10 @@ mod model_run;
 mod presence;
 mod properties;
 
+/// The projections the checks and the model share.
+pub(crate) use directory::USER_KEYS;
+pub(crate) use presence::PROJECTED_KEYS;
+
 /// The seed document of `users.presence` (the contract).
 pub const PRESENCE_SEED: &str = "seed 000_eed071581fb61c41.txt (users.presence)";
 /// The seed document of `directory` (the contract).
