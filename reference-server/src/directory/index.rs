@@ -564,6 +564,28 @@ mod tests {
     }
 
     #[test]
+    fn search_field_names_follow_accounts_search_fields() {
+        assert_eq!(
+            UserField::from_setting("emails.address"),
+            Some(UserField::Email)
+        );
+        assert_eq!(UserField::from_setting("customFields.x"), None);
+    }
+
+    #[test]
+    fn a_missing_bio_sorts_before_an_empty_one() {
+        // MongoDB orders a missing field before any string, the empty one included.
+        let mut index = DirectoryIndex::default();
+        let mut empty = user("a", "a", Status::Online, 0);
+        empty.bio = Some(String::new());
+        index.upsert_user(0, &empty);
+        index.upsert_user(1, &user("b", "b", Status::Online, 0));
+        let mut q = search("");
+        q.order = UserOrder::Bio;
+        assert_eq!(ids(&index, &index.search_users(&q)), ["b", "a"]);
+    }
+
+    #[test]
     fn a_bulk_load_finds_what_one_by_one_writes_find() {
         let users: Vec<User> = (0..40)
             .map(|i| {
