@@ -173,10 +173,6 @@ impl UserDoc {
     fn key_part(&self, i: usize) -> Key<'_> {
         self.part(i).map_or(Key::Missing, Key::Str)
     }
-
-    pub fn is_federated(&self) -> bool {
-        self.federated
-    }
 }
 
 impl Doc for UserDoc {
@@ -560,6 +556,67 @@ mod tests {
             found.sort();
             assert_eq!(found, want, "text {text:?}");
             assert_eq!(page.total, want.len());
+        }
+    }
+
+    #[test]
+    fn each_user_order_reads_its_own_field() {
+        // Ids run against every key, so an order that fell back to ids would come out reversed.
+        let mut index = DirectoryIndex::default();
+        for (i, (id, username, created, address)) in [
+            ("c", "a", 1, "a@x"),
+            ("b", "b", 2, "b@x"),
+            ("a", "c", 3, "c@x"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut u = user(id, username, Status::Online, 0);
+            u.created_at = created;
+            u.emails = vec![email(address)];
+            index.upsert_user(i as UserIdx, &u);
+        }
+        for order in [
+            UserOrder::Username,
+            UserOrder::CreatedAt,
+            UserOrder::EmailAscending,
+        ] {
+            let mut q = search("");
+            q.order = order;
+            assert_eq!(
+                ids(&index, &index.search_users(&q)),
+                ["c", "b", "a"],
+                "{order:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_room_order_reads_its_own_field() {
+        let mut index = DirectoryIndex::default();
+        for (i, (id, members, last)) in [("c", 1, 10), ("b", 2, 20), ("a", 3, 30)]
+            .into_iter()
+            .enumerate()
+        {
+            let mut r = room(id, &format!("room-{id}"), None, members);
+            r.last_message_ts = Some(last);
+            index.upsert_room(i as RoomIdx, &r);
+        }
+        for order in [RoomOrder::UsersCount, RoomOrder::LastMessage] {
+            let q = RoomSearch {
+                text: "",
+                order,
+                descending: false,
+                offset: 0,
+                count: 10,
+            };
+            let page = index.search_rooms(RoomSet::Channels, &q, &|_, _| true);
+            let got: Vec<&str> = page
+                .items
+                .iter()
+                .map(|&i| index.channels.doc(i).unwrap().id())
+                .collect();
+            assert_eq!(got, ["c", "b", "a"], "{order:?}");
         }
     }
 
