@@ -85,15 +85,7 @@ pub struct ManagedReport {
 
 /// A run-unique prefix: `conf-` and six random lowercase letters or digits.
 pub fn random_prefix() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    let mut n = h.finish();
+    let mut n = crate::runner::random_u64();
     let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
     let mut s = String::from("conf-");
     for _ in 0..6 {

@@ -259,6 +259,11 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
 }
 
 fn random_seed() -> u64 {
+    random_u64() % 1_000_000_000_000
+}
+
+/// A random number from the standard library's randomly keyed hasher and the time.
+pub(crate) fn random_u64() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(
@@ -267,7 +272,7 @@ fn random_seed() -> u64 {
             .map(|d| d.as_nanos())
             .unwrap_or(0),
     );
-    h.finish() % 1_000_000_000_000
+    h.finish()
 }
 
 fn blank(check: &Check, status: Status, message: Option<String>) -> CheckResult {
