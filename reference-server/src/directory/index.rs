@@ -441,12 +441,7 @@ impl DirectoryIndex {
         let include_federated = q.include_federated;
         let visible = move |_: u32, d: &UserDoc| include_federated || !d.federated;
         if q.text.is_empty() {
-            let known = self.local_users
-                + if include_federated {
-                    self.federated_users
-                } else {
-                    0
-                };
+            let known = self.listed_users(include_federated);
             return self.users.page(spec, None, &visible, Some(known));
         }
         let mut fields: Vec<usize> = q.fields.iter().map(|&f| f as usize).collect();
@@ -480,8 +475,8 @@ impl DirectoryIndex {
         engine.page(spec, Some(&matches), visible, None)
     }
 
-    /// How many users a search without text can list (active, with a username).
-    pub fn listed_users(&self, include_federated: bool) -> usize {
+    /// How many users a search without text lists (active, with a username): its `total`.
+    fn listed_users(&self, include_federated: bool) -> usize {
         self.local_users
             + if include_federated {
                 self.federated_users
@@ -701,6 +696,50 @@ mod tests {
         index.upsert_user(0, &inactive);
         assert_eq!(index.search_users(&search("")).total, 0);
         assert_eq!(index.listed_users(true), 0);
+    }
+
+    #[test]
+    fn rooms_count_follows_rooms_into_and_out_of_teams() {
+        let mut index = DirectoryIndex::default();
+        let mut main = room("main", "team-a", None, 1);
+        main.t = RoomType::Private;
+        main.team_id = Some("T".into());
+        main.team_main = true;
+        let mut child = room("child", "child", None, 1);
+        child.team_id = Some("T".into());
+        index.upsert_room(0, &main);
+        index.upsert_room(1, &child);
+        assert_eq!(index.rooms_count("T"), 2);
+        let mut moved = child.clone();
+        moved.team_id = Some("U".into());
+        index.upsert_room(1, &moved);
+        assert_eq!((index.rooms_count("T"), index.rooms_count("U")), (1, 1));
+        moved.team_id = None;
+        index.upsert_room(1, &moved);
+        assert_eq!((index.rooms_count("T"), index.rooms_count("U")), (1, 0));
+        index.upsert_room(1, &child);
+        index.remove_room(1);
+        assert_eq!(index.rooms_count("T"), 1);
+        index.remove_room(0);
+        assert_eq!(index.rooms_count("T"), 0);
+    }
+
+    #[test]
+    fn a_search_without_text_counts_federated_users_only_when_asked() {
+        let mut index = DirectoryIndex::default();
+        index.upsert_user(0, &user("a", "alpha", Status::Online, 0));
+        let mut remote = user("b", "beta@remote.example", Status::Online, 0);
+        remote.federation = Some(serde_json::Map::new());
+        index.upsert_user(1, &remote);
+        index.upsert_user(2, &user("c", "gamma", Status::Online, 0));
+        assert_eq!(
+            (index.listed_users(false), index.listed_users(true)),
+            (2, 3)
+        );
+        let mut all = search("");
+        all.include_federated = true;
+        assert_eq!(index.search_users(&all).total, 3);
+        assert_eq!(index.search_users(&search("")).total, 2);
     }
 
     #[test]
