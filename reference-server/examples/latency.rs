@@ -119,7 +119,7 @@ async fn main() {
             .users()
             .step_by((users / 50).max(1))
             .take(50)
-            .map(|(_, u)| u.id.clone())
+            .map(|(_, u)| u.id.to_string())
             .collect()
     };
     bench

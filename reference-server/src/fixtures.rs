@@ -12,11 +12,14 @@ the day. A bad file is refused as a whole with an error that names the file, the
 */
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
-use crate::model::{Email, Room, RoomType, Status, StoredToken, Team, TeamType, User, UserKind};
+use crate::model::{
+    self, Email, Room, RoomType, Status, StoredToken, Team, TeamType, User, UserKind,
+};
 use crate::secret;
 use crate::store::Store;
 use crate::time::{self, Millis};
@@ -58,28 +61,29 @@ pub struct FixtureFile {
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FixtureUser {
     #[serde(rename = "_id")]
-    pub id: String,
-    pub username: Option<String>,
-    pub name: Option<String>,
+    pub id: Box<str>,
+    pub username: Option<Box<str>>,
+    pub name: Option<Box<str>>,
     #[serde(default = "offline")]
     pub status: Status,
     pub utc_offset: Option<Number>,
-    pub status_text: Option<String>,
-    pub status_source: Option<String>,
+    pub status_text: Option<Box<str>>,
+    pub status_source: Option<Box<str>>,
     pub status_expires_at: Option<String>,
     #[serde(rename = "avatarETag")]
-    pub avatar_etag: Option<String>,
+    pub avatar_etag: Option<Box<str>>,
     pub created_at: Option<String>,
     #[serde(rename = "_updatedAt")]
     pub updated_at: Option<String>,
     #[serde(default)]
     pub emails: Vec<Email>,
-    pub bio: Option<String>,
-    pub nickname: Option<String>,
+    pub bio: Option<Box<str>>,
+    pub nickname: Option<Box<str>>,
     #[serde(default = "yes")]
     pub active: bool,
-    #[serde(default = "user_role")]
-    pub roles: Vec<String>,
+    /// `["user"]` when absent.
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
     #[serde(rename = "type", default)]
     pub kind: UserKind,
     pub federation: Option<Map<String, Value>>,
@@ -150,9 +154,6 @@ fn offline() -> Status {
 }
 fn yes() -> bool {
     true
-}
-fn user_role() -> Vec<String> {
-    vec!["user".to_owned()]
 }
 
 /// Reads and loads a fixture file.
@@ -296,9 +297,9 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
             bio: u.bio,
             nickname: u.nickname,
             active: u.active,
-            roles: u.roles,
+            roles: u.roles.map_or_else(model::default_roles, Arc::from),
             kind: u.kind,
-            federation: u.federation,
+            federation: u.federation.map(Box::new),
             password: u.password.as_deref().map(secret::hash_password),
             tokens,
         };

@@ -6,6 +6,8 @@ Fields that Rocket.Chat may lack on a document are `Option`s here and are omitte
 `null`, when projected.
 */
 
+use std::sync::{Arc, LazyLock};
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
@@ -65,6 +67,12 @@ pub struct SecretHash {
     pub digest: [u8; 32],
 }
 
+/// `["user"]`, the roles Rocket.Chat gives a user created without any, one copy for all.
+pub fn default_roles() -> Arc<[String]> {
+    static USER: LazyLock<Arc<[String]>> = LazyLock::new(|| Arc::from(["user".to_owned()]));
+    USER.clone()
+}
+
 /// An auth token issued to a user, stored hashed (Rocket.Chat's `services.resume.loginTokens`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredToken {
@@ -77,27 +85,29 @@ pub struct StoredToken {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
-    pub id: String,
-    pub username: Option<String>,
-    pub name: Option<String>,
+    pub id: Box<str>,
+    pub username: Option<Box<str>>,
+    pub name: Option<Box<str>>,
     pub status: Status,
     /// Kept as the JSON number it was given (`0`, `-2`, `5.5`).
     pub utc_offset: Option<Number>,
-    pub status_text: Option<String>,
-    pub status_source: Option<String>,
+    pub status_text: Option<Box<str>>,
+    pub status_source: Option<Box<str>>,
     pub status_expires_at: Option<Millis>,
-    pub avatar_etag: Option<String>,
+    pub avatar_etag: Option<Box<str>>,
     pub created_at: Millis,
     pub updated_at: Millis,
     pub emails: Vec<Email>,
-    pub bio: Option<String>,
-    pub nickname: Option<String>,
+    pub bio: Option<Box<str>>,
+    pub nickname: Option<Box<str>>,
     pub active: bool,
-    pub roles: Vec<String>,
+    /// Shared: almost every user holds exactly [`default_roles`].
+    pub roles: Arc<[String]>,
     pub kind: UserKind,
     /// `IUser.federation`, as given (e.g. `{"origin": "matrix.example.org"}`); `None` for local users.
-    pub federation: Option<Map<String, Value>>,
-    pub password: Option<SecretHash>,
+    /// Boxed, like `password`: few users have one, and the user list is 1M entries long.
+    pub federation: Option<Box<Map<String, Value>>>,
+    pub password: Option<Box<SecretHash>>,
     pub tokens: Vec<StoredToken>,
 }
 

@@ -48,13 +48,14 @@ pub fn new_id() -> String {
         .collect()
 }
 
-pub fn hash_password(password: &str) -> SecretHash {
+/// Boxed, as [`crate::model::User`] keeps it.
+pub fn hash_password(password: &str) -> Box<SecretHash> {
     let mut salt = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut salt);
-    SecretHash {
+    Box::new(SecretHash {
         salt,
         digest: salted_digest(&salt, password),
-    }
+    })
 }
 
 pub fn password_matches(stored: &SecretHash, password: &str) -> bool {

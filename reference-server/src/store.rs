@@ -58,8 +58,7 @@ impl std::error::Error for StoreError {}
 #[derive(Debug, Default)]
 pub struct Store {
     users: Vec<Option<User>>,
-    presence_json: Vec<Box<[u8]>>,
-    user_rooms: Vec<BTreeSet<RoomIdx>>,
+    user_rooms: Vec<RoomList>,
     user_by_id: KeyIndex,
     user_by_username: KeyIndex,
     user_by_email: KeyIndex,
@@ -99,28 +98,51 @@ fn has_key(users: &[Option<User>], kind: KeyKind, idx: UserIdx, k: &str) -> bool
         return false;
     };
     match kind {
-        KeyKind::Id => user.id == k,
+        KeyKind::Id => &*user.id == k,
         KeyKind::Username => user.username.as_deref().is_some_and(|u| key(u) == k),
         KeyKind::Email => user.emails.iter().any(|e| key(&e.address) == k),
     }
 }
 
-/// A map from a key to a user that holds a 64-bit hash of the key instead of the key: at 1M
-/// users three maps of strings cost about 200 MB more. A hit is checked against the user's own
-/// key; a key whose hash collides with another key's (about one pair in 10^7 at 1M users) is
-/// kept whole in `collided`.
+/// A user's rooms, sorted: most users are in a few rooms, and where a `BTreeSet` allocates a
+/// 64-byte node for the first one this takes 4 bytes a room.
+#[derive(Debug, Default)]
+struct RoomList(Vec<RoomIdx>);
+
+impl RoomList {
+    fn insert(&mut self, room: RoomIdx) {
+        if let Err(at) = self.0.binary_search(&room) {
+            self.0.insert(at, room);
+        }
+    }
+
+    fn remove(&mut self, room: RoomIdx) {
+        if let Ok(at) = self.0.binary_search(&room) {
+            self.0.remove(at);
+        }
+    }
+
+    fn contains(&self, room: RoomIdx) -> bool {
+        self.0.binary_search(&room).is_ok()
+    }
+}
+
+/// A map from a key to a user that holds a 32-bit hash of the key instead of the key: at 1M
+/// users three maps of strings cost about 250 MB more, and 64-bit hashes 50 MB more. A hit is
+/// checked against the user's own key; a key whose hash collides with another key's (about 120
+/// pairs among 1M keys) is kept whole in `collided`.
 #[derive(Debug, Default)]
 struct KeyIndex {
-    by_hash: HashMap<u64, UserIdx>,
+    by_hash: HashMap<u32, UserIdx>,
     collided: HashMap<String, UserIdx>,
 }
 
 impl KeyIndex {
-    fn hash(k: &str) -> u64 {
+    fn hash(k: &str) -> u32 {
         use std::hash::{Hash, Hasher};
         let mut h = std::hash::DefaultHasher::new();
         k.hash(&mut h);
-        h.finish()
+        (h.finish() >> 32) as u32
     }
 
     fn get(&self, users: &[Option<User>], kind: KeyKind, k: &str) -> Option<UserIdx> {
@@ -207,11 +229,6 @@ impl Store {
         self.user_by_id.len()
     }
 
-    /// The user's presence object, pre-rendered as JSON.
-    pub fn presence_json(&self, idx: UserIdx) -> &[u8] {
-        &self.presence_json[idx as usize]
-    }
-
     /// Users with a username whose status is not offline, in insertion order.
     pub fn full_list_members(&self) -> impl Iterator<Item = UserIdx> + '_ {
         self.in_full_list.iter().copied()
@@ -238,14 +255,14 @@ impl Store {
         self.user_rooms
             .get(idx as usize)
             .into_iter()
-            .flat_map(|rooms| rooms.iter().copied())
+            .flat_map(|rooms| rooms.0.iter().copied())
     }
 
     /// Whether the user belongs to the room (the room is in the user's `__rooms`).
     pub fn is_member(&self, user: UserIdx, room: RoomIdx) -> bool {
         self.user_rooms
             .get(user as usize)
-            .is_some_and(|rooms| rooms.contains(&room))
+            .is_some_and(|rooms| rooms.contains(room))
     }
 
     /// Starts a bulk load (a fixture): the directory makes its postings at the end, in
@@ -264,7 +281,6 @@ impl Store {
     /// per-user vectors by doubling (which holds the old and the new copy at the same time).
     pub fn reserve_users(&mut self, additional: usize) {
         self.users.reserve_exact(additional);
-        self.presence_json.reserve_exact(additional);
         self.user_rooms.reserve_exact(additional);
         self.directory.reserve_users(self.users.len() + additional);
     }
@@ -279,11 +295,11 @@ impl Store {
     /// Adds a user. Its `updated_at` is kept as given.
     pub fn insert_user(&mut self, user: User) -> Result<UserIdx, StoreError> {
         if self.user_idx(&user.id).is_some() {
-            return Err(StoreError::DuplicateUserId(user.id));
+            return Err(StoreError::DuplicateUserId(user.id.into()));
         }
         if let Some(username) = &user.username {
             if self.user_idx_by_username(username).is_some() {
-                return Err(StoreError::DuplicateUsername(username.clone()));
+                return Err(StoreError::DuplicateUsername(username.to_string()));
             }
         }
         let mut seen = BTreeSet::new();
@@ -295,8 +311,7 @@ impl Store {
         }
         let idx = self.users.len() as UserIdx;
         self.users.push(Some(user));
-        self.presence_json.push(Box::default());
-        self.user_rooms.push(BTreeSet::new());
+        self.user_rooms.push(RoomList::default());
         self.index_user(idx);
         Ok(idx)
     }
@@ -318,7 +333,7 @@ impl Store {
         if let Some(username) = &updated.username {
             match self.user_idx_by_username(username) {
                 Some(other) if other != idx => {
-                    return Err(StoreError::DuplicateUsername(username.clone()))
+                    return Err(StoreError::DuplicateUsername(username.to_string()))
                 }
                 _ => {}
             }
@@ -343,13 +358,12 @@ impl Store {
         self.unindex_user(idx);
         self.directory.remove_user(idx);
         let rooms = std::mem::take(&mut self.user_rooms[idx as usize]);
-        for room in rooms {
+        for room in rooms.0 {
             if let Some(Some(r)) = self.rooms.get_mut(room as usize) {
                 r.members.retain(|&m| m != idx);
                 self.directory.upsert_room(room, r);
             }
         }
-        self.presence_json[idx as usize] = Box::default();
         self.users[idx as usize].take()
     }
 
@@ -372,7 +386,6 @@ impl Store {
             self.in_full_list.insert(idx);
             *self.full_list_cache.get_mut() = None;
         }
-        self.presence_json[idx as usize] = presence::render_user(user);
         self.directory.upsert_user(idx, user);
     }
 
@@ -467,7 +480,7 @@ impl Store {
         self.directory.remove_room(idx);
         for &member in &room.members {
             if let Some(rooms) = self.user_rooms.get_mut(member as usize) {
-                rooms.remove(&idx);
+                rooms.remove(idx);
             }
         }
         Some(room)
@@ -500,7 +513,7 @@ pub(crate) mod tests {
         User {
             id: id.into(),
             username: Some(username.into()),
-            name: Some(format!("Name of {username}")),
+            name: Some(format!("Name of {username}").into()),
             status,
             utc_offset: None,
             status_text: None,
@@ -513,11 +526,42 @@ pub(crate) mod tests {
             bio: None,
             nickname: None,
             active: true,
-            roles: vec!["user".into()],
+            roles: crate::model::default_roles(),
             kind: UserKind::User,
             federation: None,
             password: None,
             tokens: vec![],
+        }
+    }
+
+    #[test]
+    fn key_index_finds_every_key_among_real_hash_collisions() {
+        // 200k keys hold about 5 pairs of equal 32-bit hashes: the collision path runs for real.
+        let users: Vec<Option<User>> = (0..200_000)
+            .map(|i| Some(user(&format!("u{i}"), "n", Status::Offline, 0)))
+            .collect();
+        let mut index = KeyIndex::default();
+        for i in 0..users.len() {
+            index.insert(&users, KeyKind::Id, &format!("u{i}"), i as UserIdx);
+        }
+        assert!(
+            (1..100).contains(&index.collided.len()),
+            "{} collisions among 200k keys",
+            index.collided.len()
+        );
+        assert_eq!(index.len(), users.len());
+        for i in 0..users.len() {
+            let k = format!("u{i}");
+            assert_eq!(
+                index.get(&users, KeyKind::Id, &k),
+                Some(i as UserIdx),
+                "{k}"
+            );
+        }
+        assert_eq!(index.get(&users, KeyKind::Id, "u200000"), None);
+        for (k, &idx) in index.collided.clone().iter() {
+            index.remove(k, idx);
+            assert_eq!(index.get(&users, KeyKind::Id, k), None, "{k}");
         }
     }
 

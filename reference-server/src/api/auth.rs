@@ -108,20 +108,20 @@ pub fn me_json(user: &User) -> Value {
         "status": user.status.as_str(),
         "statusConnection": "offline",
         "active": user.active,
-        "roles": user.roles,
+        "roles": &*user.roles,
         "emails": user.emails,
         "settings": {"preferences": {}},
         "createdAt": time::to_iso(user.created_at),
         "_updatedAt": time::to_iso(user.updated_at),
     });
     let fields = [
-        ("username", user.username.clone().map(Value::from)),
-        ("name", user.name.clone().map(Value::from)),
+        ("username", user.username.as_deref().map(Value::from)),
+        ("name", user.name.as_deref().map(Value::from)),
         ("utcOffset", user.utc_offset.clone().map(Value::Number)),
-        ("statusText", user.status_text.clone().map(Value::from)),
-        ("avatarETag", user.avatar_etag.clone().map(Value::from)),
-        ("bio", user.bio.clone().map(Value::from)),
-        ("nickname", user.nickname.clone().map(Value::from)),
+        ("statusText", user.status_text.as_deref().map(Value::from)),
+        ("avatarETag", user.avatar_etag.as_deref().map(Value::from)),
+        ("bio", user.bio.as_deref().map(Value::from)),
+        ("nickname", user.nickname.as_deref().map(Value::from)),
         (
             "avatarUrl",
             user.username
@@ -177,7 +177,7 @@ impl AuthApi {
                 LoginResponse::Ok(Json(LoginSuccess {
                     status: "success".into(),
                     data: LoginData {
-                        user_id: user.id.clone(),
+                        user_id: user.id.to_string(),
                         auth_token: session.token,
                         me: me_json(user),
                     },

@@ -472,13 +472,13 @@ mod tests {
     fn store() -> (Store, UserIdx, UserIdx, UserIdx) {
         let mut s = Store::new();
         let mut admin = user("admin", "admin", Status::Online, 0);
-        admin.roles = vec!["admin".into()];
+        admin.roles = std::sync::Arc::from(["admin".to_owned()]);
         let admin = s.insert_user(admin).unwrap();
         let alice = s
             .insert_user(user("alice", "alice", Status::Offline, 0))
             .unwrap();
         let mut guest = user("guest", "guest", Status::Offline, 0);
-        guest.roles = vec!["guest".into()];
+        guest.roles = std::sync::Arc::from(["guest".to_owned()]);
         let guest = s.insert_user(guest).unwrap();
         (s, admin, alice, guest)
     }

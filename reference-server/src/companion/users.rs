@@ -3,10 +3,12 @@ User writes: `users.create`, `users.delete`, `users.setActiveStatus`, `users.upd
 `users.setStatus`, and the reads `users.getStatus` and `users.getPresence`.
 */
 
+use std::sync::Arc;
+
 use serde_json::{json, Value};
 
 use super::{is_valid_email, is_valid_name, require, RcError, UserRef};
-use crate::model::{Email, Status, User, UserIdx, UserKind};
+use crate::model::{self, Email, Status, User, UserIdx, UserKind};
 use crate::permissions::Permission;
 use crate::secret;
 use crate::store::{Store, StoreError};
@@ -94,12 +96,12 @@ pub fn create(
         return Err(unavailable(&email));
     }
     let user = User {
-        id: secret::new_id(),
-        username: Some(username),
-        name: Some(name),
+        id: secret::new_id().into(),
+        username: Some(username.into()),
+        name: Some(name.into()),
         status: Status::Offline,
         utc_offset: None,
-        status_text: new.status_text,
+        status_text: new.status_text.map(Into::into),
         status_source: None,
         status_expires_at: None,
         avatar_etag: None,
@@ -109,10 +111,10 @@ pub fn create(
             address: email,
             verified: new.verified.unwrap_or(false),
         }],
-        bio: new.bio,
-        nickname: new.nickname,
+        bio: new.bio.map(Into::into),
+        nickname: new.nickname.map(Into::into),
         active: new.active.unwrap_or(true),
-        roles: new.roles.unwrap_or_else(|| vec!["user".to_owned()]),
+        roles: new.roles.map_or_else(model::default_roles, Arc::from),
         kind: UserKind::User,
         federation: None,
         password: Some(secret::hash_password(&password)),
@@ -224,10 +226,10 @@ pub fn update(
     store
         .modify_user(idx, now, |u| {
             if let Some(v) = changes.name {
-                u.name = Some(v);
+                u.name = Some(v.into());
             }
             if let Some(v) = changes.username {
-                u.username = Some(v);
+                u.username = Some(v.into());
             }
             if let Some(v) = changes.email {
                 u.emails = vec![Email {
@@ -239,13 +241,13 @@ pub fn update(
                 u.password = Some(secret::hash_password(&v));
             }
             if let Some(v) = changes.bio {
-                u.bio = Some(v);
+                u.bio = Some(v.into());
             }
             if let Some(v) = changes.nickname {
-                u.nickname = Some(v);
+                u.nickname = Some(v.into());
             }
             if let Some(v) = changes.status_text {
-                u.status_text = Some(v);
+                u.status_text = Some(v.into());
             }
             if let Some(v) = changes.active {
                 u.active = v;
@@ -254,7 +256,7 @@ pub fn update(
                 }
             }
             if let Some(v) = changes.roles {
-                u.roles = v;
+                u.roles = v.into();
             }
         })
         .map_err(store_error)?;
@@ -301,7 +303,7 @@ pub fn set_status(
                 u.status = s;
             }
             if let Some(m) = message {
-                u.status_text = Some(m.to_owned());
+                u.status_text = Some(m.into());
             }
         })
         .map_err(store_error)
@@ -361,7 +363,7 @@ pub fn user_json(user: &User) -> Value {
         "type": match user.kind { UserKind::User => "user", UserKind::Bot => "bot", UserKind::App => "app" },
         "status": user.status.as_str(),
         "active": user.active,
-        "roles": user.roles,
+        "roles": &*user.roles,
         "emails": user.emails,
         "createdAt": time::to_iso(user.created_at),
         "_updatedAt": time::to_iso(user.updated_at),
@@ -391,7 +393,7 @@ mod tests {
     fn store() -> (Store, UserIdx, UserIdx) {
         let mut s = Store::new();
         let mut admin = user("admin", "admin", Status::Online, 0);
-        admin.roles = vec!["admin".into()];
+        admin.roles = Arc::from(["admin".to_owned()]);
         let admin = s.insert_user(admin).unwrap();
         let plain = s
             .insert_user(user("plain", "plain", Status::Offline, 0))

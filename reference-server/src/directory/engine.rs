@@ -356,6 +356,10 @@ fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
     });
     let pending: Vec<u32> = keyed.into_iter().map(|k| k.2).collect();
     let old = std::mem::take(&mut s.sorted);
+    if old.is_empty() {
+        s.sorted = pending;
+        return;
+    }
     let mut merged = Vec::with_capacity(old.len() + pending.len());
     let (mut i, mut j) = (0, 0);
     while i < old.len() && j < pending.len() {

@@ -283,7 +283,7 @@ impl<'a> UserItemOut<'a> {
             bio: user.bio.as_deref(),
             created_at: time::to_iso(user.created_at),
             emails: (with_emails && !user.emails.is_empty()).then_some(&user.emails[..]),
-            federation: user.federation.as_ref(),
+            federation: user.federation.as_deref(),
             name: user.name.as_deref(),
             nickname: user.nickname.as_deref(),
             username: user.username.as_deref(),
@@ -321,19 +321,19 @@ fn user_page_bytes<'a>(
 /// A user as the directory lists it; absent fields are omitted.
 pub fn user_item(user: &User, with_emails: bool) -> Map<String, Value> {
     let mut item = Map::new();
-    item.insert("_id".into(), user.id.clone().into());
+    item.insert("_id".into(), Value::from(&*user.id));
     put(
         &mut item,
         "username",
-        user.username.clone().map(Value::from),
+        user.username.as_deref().map(Value::from),
     );
-    put(&mut item, "name", user.name.clone().map(Value::from));
+    put(&mut item, "name", user.name.as_deref().map(Value::from));
     put(
         &mut item,
         "nickname",
-        user.nickname.clone().map(Value::from),
+        user.nickname.as_deref().map(Value::from),
     );
-    put(&mut item, "bio", user.bio.clone().map(Value::from));
+    put(&mut item, "bio", user.bio.as_deref().map(Value::from));
     item.insert("createdAt".into(), time::to_iso(user.created_at).into());
     if with_emails && !user.emails.is_empty() {
         item.insert(
@@ -344,12 +344,12 @@ pub fn user_item(user: &User, with_emails: bool) -> Map<String, Value> {
     put(
         &mut item,
         "federation",
-        user.federation.clone().map(Value::Object),
+        user.federation.as_deref().cloned().map(Value::Object),
     );
     put(
         &mut item,
         "avatarETag",
-        user.avatar_etag.clone().map(Value::from),
+        user.avatar_etag.as_deref().map(Value::from),
     );
     item
 }
