@@ -669,6 +669,52 @@ mod tests {
     }
 
     #[test]
+    fn parts_stored_once_read_back_as_every_part_they_stand_for() {
+        let mut plain = user("p", "bob.lee", Status::Online, 0);
+        plain.name = Some("bob lee".into());
+        plain.bio = Some("Bio".into());
+        plain.emails = vec![email("bob@x.org")];
+        let doc = UserDoc::new(&plain);
+        assert_eq!(doc.part(PART_USERNAME), Some("bob.lee"));
+        assert_eq!(doc.part(PART_FOLDED), Some("bob.lee"));
+        assert_eq!(doc.part(PART_FOLDED + 1), Some("bob lee"));
+        assert_eq!(doc.part(PART_FOLDED + 2), Some("bio"));
+        assert_eq!(doc.part(PART_EMAIL_MIN), Some("bob@x.org"));
+        assert_eq!(doc.part(PART_EMAIL_MAX), Some("bob@x.org"));
+        let emails: Vec<&str> = doc.texts(UserField::Email as usize).collect();
+        assert_eq!(emails, ["bob@x.org"]);
+        // Stored once each: id, username, name, bio, address, folded bio.
+        assert_eq!(&*doc.arena, "pbob.leebob leeBiobob@x.orgbio");
+        assert!(doc.email_ends.is_empty());
+
+        let mut mixed = user("m", "Zoë", Status::Online, 0);
+        mixed.emails = vec![email("Zed@x.org"), email("amy@x.org"), email("Mo@x.org")];
+        let doc = UserDoc::new(&mixed);
+        assert_eq!(doc.part(PART_FOLDED), Some("zoë"));
+        assert_eq!(doc.part(PART_EMAIL_MIN), Some("Mo@x.org"));
+        assert_eq!(doc.part(PART_EMAIL_MAX), Some("amy@x.org"));
+        let emails: Vec<&str> = doc.texts(UserField::Email as usize).collect();
+        assert_eq!(emails, ["zed@x.org", "amy@x.org", "mo@x.org"]);
+        assert_eq!(
+            doc.key(UserOrder::EmailAscending as usize).0,
+            Key::Str("Mo@x.org")
+        );
+        assert_eq!(
+            doc.key(UserOrder::EmailDescending as usize).0,
+            Key::Str("amy@x.org")
+        );
+
+        let mut none = user("n", "n", Status::Online, 0);
+        none.emails.clear();
+        none.bio = None;
+        let doc = UserDoc::new(&none);
+        assert_eq!(doc.texts(UserField::Email as usize).count(), 0);
+        assert_eq!(doc.part(PART_EMAIL_MIN), None);
+        assert_eq!(doc.part(PART_EMAIL_MAX), None);
+        assert_eq!(doc.part(PART_FOLDED + 2), None);
+    }
+
+    #[test]
     fn a_missing_bio_sorts_before_an_empty_one() {
         // MongoDB orders a missing field before any string, the empty one included.
         let mut index = DirectoryIndex::default();
