@@ -16,8 +16,8 @@ than 10 minutes, then the full set. Where the seed is silent this follows Rocket
 User objects carry only `_id, username, name, status, utcOffset, statusText, avatarETag,
 statusSource, statusExpiresAt`; a field the user lacks is omitted.
 
-Bodies are written straight to bytes from per-user fragments the store keeps rendered, and the
-full list is cached while it does not change.
+Bodies are written straight to bytes, each user when asked (keeping them rendered cost ~140 MB
+at 1M users), and the full list is cached while it does not change.
 */
 
 use std::collections::BTreeSet;

@@ -11,8 +11,7 @@ Indexes kept:
   checks uniqueness);
 - `(_updatedAt, user)` in order, so a presence delta reads only the users changed since `from`;
 - the users that appear in the full presence list (a username and a status other than offline),
-  in insertion order, with their presence JSON pre-rendered and the whole list cached until it
-  changes;
+  in insertion order, with the whole list's body cached until it changes;
 - each user's rooms (Rocket.Chat's `__rooms`);
 - the directory's search index ([`crate::directory::DirectoryIndex`]): n-gram postings and ordered
   indexes over users and rooms, updated by every write below.
