@@ -685,6 +685,54 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn memberships_follow_rooms_joined_and_removed() {
+        let mut store = Store::new();
+        let [a, b, c] = ["a", "b", "c"].map(|id| {
+            store
+                .insert_user(user(id, &format!("user-{id}"), Status::Online, 0))
+                .unwrap()
+        });
+        let room = |id: &str, members: Vec<UserIdx>| Room {
+            id: id.into(),
+            t: crate::model::RoomType::Channel,
+            name: id.into(),
+            fname: None,
+            description: None,
+            topic: None,
+            ts: 0,
+            archived: None,
+            default: None,
+            featured: None,
+            prid: None,
+            team_id: None,
+            team_main: false,
+            federated: None,
+            last_message: None,
+            last_message_ts: None,
+            members,
+            created_by: None,
+        };
+        let r1 = store.insert_room(room("r1", vec![a, b])).unwrap();
+        let r2 = store.insert_room(room("r2", vec![b])).unwrap();
+        let r3 = store.insert_room(room("r3", vec![c])).unwrap();
+        let rooms = |store: &Store, u| store.rooms_of(u).collect::<Vec<_>>();
+        assert_eq!(rooms(&store, b), [r1, r2]);
+        assert!(store.is_member(a, r1) && !store.is_member(a, r2));
+        assert!(store.add_member(r2, a));
+        assert!(!store.add_member(r2, a));
+        // Joined after a later room: still in order.
+        assert!(store.add_member(r2, c));
+        assert_eq!(rooms(&store, c), [r2, r3]);
+        store.remove_room(r1).unwrap();
+        assert_eq!(rooms(&store, a), [r2]);
+        assert_eq!(rooms(&store, b), [r2]);
+        assert!(!store.is_member(a, r1));
+        store.remove_user(b).unwrap();
+        assert_eq!(store.room(r2).unwrap().members, [a, c]);
+        assert!(rooms(&store, b).is_empty());
+    }
+
+    #[test]
     fn removing_a_user_clears_every_index() {
         let mut store = Store::new();
         let a = store
