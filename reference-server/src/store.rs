@@ -680,8 +680,23 @@ pub(crate) mod tests {
             Err(StoreError::DuplicateUsername("Alice".into()))
         );
         assert_eq!(store.user(b).unwrap().username.as_deref(), Some("bob"));
+        let taken = Email {
+            address: "ALICE@example.org".into(),
+            verified: true,
+        };
+        assert_eq!(
+            store.modify_user(b, 9, |u| u.emails = vec![taken]),
+            Err(StoreError::DuplicateEmail("ALICE@example.org".into()))
+        );
+        assert!(store.user(b).unwrap().emails.is_empty());
         assert_eq!(store.user(b).unwrap().updated_at, 5);
         assert_eq!(store.user_count(), 2);
+        // A user may keep its own username and e-mail.
+        let a = store.user_idx("a").unwrap();
+        store
+            .modify_user(a, 11, |u| u.name = Some("Alice A.".into()))
+            .unwrap();
+        assert_eq!(store.user_idx_by_email("alice@example.org"), Some(a));
     }
 
     #[test]
