@@ -748,6 +748,31 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_team_id_or_name_is_taken_once() {
+        let mut store = Store::new();
+        let team = |id: &str, name: &str| Team {
+            id: id.into(),
+            name: name.into(),
+            kind: crate::model::TeamType::Public,
+            main_room: 0,
+            created_at: 0,
+            created_by: None,
+        };
+        store.insert_team(team("t1", "alpha")).unwrap();
+        assert_eq!(
+            store.insert_team(team("t1", "beta")),
+            Err(StoreError::DuplicateTeam("beta".into()))
+        );
+        assert_eq!(
+            store.insert_team(team("t2", "alpha")),
+            Err(StoreError::DuplicateTeam("alpha".into()))
+        );
+        store.insert_team(team("t2", "beta")).unwrap();
+        assert_eq!(store.teams().len(), 2);
+        assert_eq!(store.team_by_id("t2").unwrap().name, "beta");
+    }
+
+    #[test]
     fn removing_a_user_clears_every_index() {
         let mut store = Store::new();
         let a = store
