@@ -680,3 +680,44 @@ impl<D: Doc + Sync> Engine<D> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    fn sorted(set: &BTreeSet<u32>) -> Vec<u32> {
+        set.iter().copied().collect()
+    }
+
+    #[test]
+    fn intersect_takes_both_paths() {
+        // Far apart in size: binary searches. Alike: a linear merge that ends on either side.
+        let large: Vec<u32> = (0..10_000).collect();
+        assert_eq!(intersect(&[3, 9_999, 20_000], &large), [3, 9_999]);
+        assert_eq!(intersect(&[1, 5], &[1, 2, 3, 5, 7]), [1, 5]);
+        assert_eq!(intersect(&[1, 2, 3, 5, 7], &[1, 5]), [1, 5]);
+        assert_eq!(intersect(&[8, 9], &[1, 2, 8]), [8]);
+        assert!(intersect(&[], &large).is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn intersect_and_union_agree_with_sets(
+            a in proptest::collection::btree_set(0u32..3000, 0..400),
+            b in proptest::collection::btree_set(0u32..3000, 0..60),
+            c in proptest::collection::btree_set(0u32..3000, 0..60),
+            universe in prop_oneof![Just(3000usize), Just(100_000usize)],
+        ) {
+            let (va, vb, vc) = (sorted(&a), sorted(&b), sorted(&c));
+            let both: Vec<u32> = a.intersection(&b).copied().collect();
+            prop_assert_eq!(intersect(&vb, &va), both.clone());
+            prop_assert_eq!(intersect(&va, &vb), both);
+            let all: Vec<u32> = a.union(&b).chain(c.iter()).copied().collect::<BTreeSet<_>>().into_iter().collect();
+            prop_assert_eq!(union(&[&va, &vb, &vc], universe), all);
+            prop_assert_eq!(union(&[&vb], universe), vb.clone());
+            prop_assert!(union(&[], universe).is_empty());
+        }
+    }
+}
