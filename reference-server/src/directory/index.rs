@@ -899,6 +899,28 @@ mod tests {
     }
 
     #[test]
+    fn many_writes_between_two_reads_merge_into_the_order() {
+        let mut index = DirectoryIndex::default();
+        let add = |index: &mut DirectoryIndex, i: u32| {
+            let mut u = user(&format!("u{i:03}"), &format!("user{i}"), Status::Online, 0);
+            u.name = Some(format!("N{i:03}").into());
+            index.upsert_user(i, &u);
+        };
+        for i in (0..200).step_by(2) {
+            add(&mut index, i);
+        }
+        assert_eq!(index.search_users(&search("")).total, 100);
+        // More than a few writes before the next read: merged, not inserted one by one.
+        for i in (1..200).step_by(2) {
+            add(&mut index, i);
+        }
+        let mut q = search("");
+        q.count = 300;
+        let want: Vec<String> = (0..200).map(|i| format!("u{i:03}")).collect();
+        assert_eq!(ids(&index, &index.search_users(&q)), want);
+    }
+
+    #[test]
     fn bulk_loads_and_large_pages_agree_with_a_plain_sort() {
         let mut index = DirectoryIndex::default();
         let mut names = Vec::new();
