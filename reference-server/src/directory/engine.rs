@@ -692,6 +692,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_gives_sizes_not_documents() {
+        let engine = Engine::<crate::directory::index::UserDoc>::new(2, 3, 1);
+        assert_eq!(
+            format!("{engine:?}"),
+            "Engine { docs: 0, indexed: 0, fields: 2, orders: 3 }"
+        );
+    }
+
+    #[test]
     fn intersect_takes_both_paths() {
         // Far apart in size: binary searches. Alike: a linear merge that ends on either side.
         let large: Vec<u32> = (0..10_000).collect();
