@@ -421,11 +421,6 @@ impl<D: Doc + Sync> Engine<D> {
         self.docs.get(idx as usize).and_then(Option::as_ref)
     }
 
-    /// How many documents are searchable.
-    pub fn indexed_count(&self) -> usize {
-        self.indexed
-    }
-
     /// Puts `new` at position `idx` (or removes what is there with `None`), updating only the
     /// postings and orders whose inputs changed.
     pub fn upsert(&mut self, idx: u32, new: Option<D>) {

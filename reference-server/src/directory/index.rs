@@ -899,6 +899,35 @@ mod tests {
     }
 
     #[test]
+    fn a_room_that_becomes_featured_moves_ahead_and_back() {
+        let mut index = DirectoryIndex::default();
+        index.upsert_room(0, &room("r1", "alpha", None, 1));
+        index.upsert_room(1, &room("r2", "beta", None, 1));
+        let names = |index: &DirectoryIndex| {
+            let q = RoomSearch {
+                text: "",
+                order: RoomOrder::Name,
+                descending: false,
+                offset: 0,
+                count: 10,
+            };
+            let page = index.search_rooms(RoomSet::Channels, &q, &|_, _| true);
+            page.items
+                .iter()
+                .map(|&i| index.channels.doc(i).unwrap().name.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(names(&index), ["alpha", "beta"]);
+        index.upsert_room(1, &room("r2", "beta", Some(true), 1));
+        assert_eq!(names(&index), ["beta", "alpha"]);
+        // `{featured: -1}`: false still sorts before a missing flag.
+        index.upsert_room(1, &room("r2", "beta", Some(false), 1));
+        assert_eq!(names(&index), ["beta", "alpha"]);
+        index.upsert_room(1, &room("r2", "beta", None, 1));
+        assert_eq!(names(&index), ["alpha", "beta"]);
+    }
+
+    #[test]
     fn many_writes_between_two_reads_merge_into_the_order() {
         let mut index = DirectoryIndex::default();
         let add = |index: &mut DirectoryIndex, i: u32| {
