@@ -939,13 +939,19 @@ mod tests {
             add(&mut index, i);
         }
         assert_eq!(index.search_users(&search("")).total, 100);
-        // More than a few writes before the next read: merged, not inserted one by one.
-        for i in (1..200).step_by(2) {
-            add(&mut index, i);
-        }
+        // More than a few writes before the next read: merged, not inserted one by one. First
+        // the new ones run out before the old ones, then the old ones before the new ones.
         let mut q = search("");
         q.count = 300;
-        let want: Vec<String> = (0..200).map(|i| format!("u{i:03}")).collect();
+        for i in (1..197).step_by(2) {
+            add(&mut index, i);
+        }
+        let want: Vec<String> = (0..197).chain([198]).map(|i| format!("u{i:03}")).collect();
+        assert_eq!(ids(&index, &index.search_users(&q)), want);
+        for i in [197].into_iter().chain(199..270) {
+            add(&mut index, i);
+        }
+        let want: Vec<String> = (0..270).map(|i| format!("u{i:03}")).collect();
         assert_eq!(ids(&index, &index.search_users(&q)), want);
     }
 
