@@ -533,6 +533,30 @@ pub(crate) mod tests {
         }
     }
 
+    /// A plain public channel with these members.
+    pub fn room(id: &str, name: &str, members: Vec<UserIdx>) -> Room {
+        Room {
+            id: id.into(),
+            t: crate::model::RoomType::Channel,
+            name: name.into(),
+            fname: None,
+            description: None,
+            topic: None,
+            ts: 0,
+            archived: None,
+            default: None,
+            featured: None,
+            prid: None,
+            team_id: None,
+            team_main: false,
+            federated: None,
+            last_message: None,
+            last_message_ts: None,
+            members,
+            created_by: None,
+        }
+    }
+
     #[test]
     fn key_index_finds_every_key_among_real_hash_collisions() {
         // 200k keys hold about 5 pairs of equal 32-bit hashes: the collision path runs for real.
@@ -707,26 +731,7 @@ pub(crate) mod tests {
                 .insert_user(user(id, &format!("user-{id}"), Status::Online, 0))
                 .unwrap()
         });
-        let room = |id: &str, members: Vec<UserIdx>| Room {
-            id: id.into(),
-            t: crate::model::RoomType::Channel,
-            name: id.into(),
-            fname: None,
-            description: None,
-            topic: None,
-            ts: 0,
-            archived: None,
-            default: None,
-            featured: None,
-            prid: None,
-            team_id: None,
-            team_main: false,
-            federated: None,
-            last_message: None,
-            last_message_ts: None,
-            members,
-            created_by: None,
-        };
+        let room = |id: &str, members: Vec<UserIdx>| room(id, id, members);
         let r1 = store.insert_room(room("r1", vec![a, b])).unwrap();
         let r2 = store.insert_room(room("r2", vec![b])).unwrap();
         let r3 = store.insert_room(room("r3", vec![c])).unwrap();

@@ -1249,26 +1249,9 @@ mod tests {
     }
 
     fn room(id: &str, name: &str, featured: Option<bool>, members: usize) -> Room {
-        Room {
-            id: id.into(),
-            t: RoomType::Channel,
-            name: name.into(),
-            fname: None,
-            description: None,
-            topic: None,
-            ts: 0,
-            archived: None,
-            default: None,
-            featured,
-            prid: None,
-            team_id: None,
-            team_main: false,
-            federated: None,
-            last_message: None,
-            last_message_ts: None,
-            members: (0..members as u32).collect(),
-            created_by: None,
-        }
+        let mut room = crate::store::tests::room(id, name, (0..members as u32).collect());
+        room.featured = featured;
+        room
     }
 
     proptest! {
