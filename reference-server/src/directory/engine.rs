@@ -15,7 +15,9 @@ Why it exists: at 1M users a scan costs 43–390 ms and a sort ~860 ms per reque
 - **Order.** One sorted vector of document positions per sort key (and per group: channels put
   featured rooms first whatever the direction), ordered by `(key, _id)`; a descending page walks
   it backwards. Writes append to a pending list that the next read merges (a bulk load sorts
-  once; a single write is one binary-search insertion), so reads stay `&self`.
+  once; a single write is one binary-search insertion), so reads stay `&self`. Many writes are
+  sorted by 8-byte chunks of their keys held beside the positions, most significant first, so
+  that a document is read again only where its first bytes tie with another's.
 - **Pages.** With no text, a page is a walk from the start of the ordered vector (the total is
   known or counted without rendering anything). With text, the matches are either selected and
   sorted directly (few matches) or found by walking the ordered vector against a bitmap of the
@@ -310,19 +312,155 @@ fn compare<D: Doc>(docs: &[Option<D>], order: usize, a: u32, b: u32) -> Ordering
         .then_with(|| da.id().cmp(db.id()))
 }
 
-/// A summary of a key whose order never contradicts the keys' order (equal summaries say
-/// nothing): the type rank, then a number made order-preserving or a string's first 8 bytes.
-fn key_summary(key: Key<'_>) -> (u8, u64) {
-    match key {
-        Key::Missing => (0, 0),
-        Key::Num(n) => (1, (n as u64) ^ (1 << 63)),
-        Key::Str(s) => {
-            let mut bytes = [0u8; 8];
-            let n = s.len().min(8);
-            bytes[..n].copy_from_slice(&s.as_bytes()[..n]);
-            (2, u64::from_be_bytes(bytes))
+/// Eight bytes of a key from `offset` on, in an order that never contradicts the keys' order:
+/// the type rank, the bytes (a number made order-preserving), and how many bytes were left,
+/// capped at 9. Two chunks that are equal with more than 8 bytes left say nothing yet: the next
+/// eight decide. Equal otherwise means equal keys (a shorter string is a prefix of a longer one
+/// whose chunk is equal, so it sorts first, as it should).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Chunk {
+    tag: u8,
+    bytes: u64,
+    left: u8,
+}
+
+impl Chunk {
+    fn of(key: Key<'_>, offset: usize) -> Self {
+        match key {
+            Key::Missing => Chunk {
+                tag: 0,
+                bytes: 0,
+                left: 0,
+            },
+            Key::Num(n) => Chunk {
+                tag: 1,
+                bytes: (n as u64) ^ (1 << 63),
+                left: 0,
+            },
+            Key::Str(s) => {
+                let rest = s.as_bytes().get(offset..).unwrap_or_default();
+                let n = rest.len().min(8);
+                let mut bytes = [0u8; 8];
+                bytes[..n].copy_from_slice(&rest[..n]);
+                Chunk {
+                    tag: 2,
+                    bytes: u64::from_be_bytes(bytes),
+                    left: rest.len().min(9) as u8,
+                }
+            }
         }
     }
+
+    fn undecided(self) -> bool {
+        self.left > 8
+    }
+}
+
+/// An item of a bulk sort (16 bytes): the chunk of its key being compared, the item's rank
+/// among equal keys, and whether a secondary key may still tell it apart from an equal primary.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    bytes: u64,
+    tie: u32,
+    tag: u8,
+    left: u8,
+    secondary: bool,
+}
+
+impl Entry {
+    fn new(chunk: Chunk, tie: u32, secondary: bool) -> Self {
+        let mut e = Entry {
+            bytes: 0,
+            tie,
+            tag: 0,
+            left: 0,
+            secondary,
+        };
+        e.set_chunk(chunk);
+        e
+    }
+
+    fn chunk(&self) -> Chunk {
+        Chunk {
+            tag: self.tag,
+            bytes: self.bytes,
+            left: self.left,
+        }
+    }
+
+    fn set_chunk(&mut self, chunk: Chunk) {
+        (self.tag, self.bytes, self.left) = (chunk.tag, chunk.bytes, chunk.left);
+    }
+}
+
+/// Sorts by chunks of a key, 8 bytes at a time, then by `tie`: a comparison touches no
+/// document, and only items whose first bytes are equal read their next ones (a radix sort from
+/// the most significant end, with `sort_unstable` at each level). `next(entry, offset)` gives an
+/// entry's chunk at `offset`; `on_equal` orders each run of equal primary keys with more than
+/// one item in it (already ordered by `tie`).
+fn sort_by_chunks(
+    entries: &mut [Entry],
+    next: impl Fn(&Entry, usize) -> Chunk,
+    mut on_equal: impl FnMut(&mut [Entry]),
+) {
+    let mut runs = vec![(0, entries.len(), 0)];
+    while let Some((start, end, offset)) = runs.pop() {
+        let run = &mut entries[start..end];
+        if offset > 0 {
+            for e in run.iter_mut() {
+                e.set_chunk(next(e, offset));
+            }
+        }
+        run.sort_unstable_by_key(|e| (e.chunk(), e.tie));
+        let mut i = 0;
+        while i < run.len() {
+            let chunk = run[i].chunk();
+            let j = i + run[i..].iter().take_while(|e| e.chunk() == chunk).count();
+            if j - i > 1 {
+                if chunk.undecided() {
+                    runs.push((start + i, start + j, offset + 8));
+                } else {
+                    on_equal(&mut run[i..j]);
+                }
+            }
+            i = j;
+        }
+    }
+}
+
+/// Sorts `items` (document positions) by `(key(order), _id)`, chunk by chunk.
+fn sort_bulk<D: Doc>(items: &[u32], docs: &[Option<D>], order: usize) -> Vec<u32> {
+    let doc = |d: u32| docs[d as usize].as_ref().expect("ordered doc exists");
+    // First by `_id` (unique), so that a rank among these items stands for it.
+    let mut by_id: Vec<Entry> = items
+        .iter()
+        .map(|&d| Entry::new(Chunk::of(Key::Str(doc(d).id()), 0), d, false))
+        .collect();
+    sort_by_chunks(
+        &mut by_id,
+        |e, offset| Chunk::of(Key::Str(doc(e.tie).id()), offset),
+        |_| {},
+    );
+    let by_id: Vec<u32> = by_id.into_iter().map(|e| e.tie).collect();
+    let mut entries: Vec<Entry> = by_id
+        .iter()
+        .zip(0..)
+        .map(|(&d, rank)| {
+            let (primary, secondary) = doc(d).key(order);
+            Entry::new(Chunk::of(primary, 0), rank, secondary != Key::Missing)
+        })
+        .collect();
+    let doc_at = |e: &Entry| by_id[e.tie as usize];
+    sort_by_chunks(
+        &mut entries,
+        |e, offset| Chunk::of(doc(doc_at(e)).key(order).0, offset),
+        |equal| {
+            if equal.iter().any(|e| e.secondary) {
+                equal.sort_by(|a, b| compare(docs, order, doc_at(a), doc_at(b)));
+            }
+        },
+    );
+    entries.iter().map(doc_at).collect()
 }
 
 fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
@@ -340,21 +478,7 @@ fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
         }
         return;
     }
-    // Compare order-preserving summaries first: most comparisons then touch no document.
-    let mut keyed: Vec<(u8, u64, u32)> = pending
-        .iter()
-        .map(|&d| {
-            let doc = docs[d as usize].as_ref().expect("ordered doc exists");
-            let (tag, prefix) = key_summary(doc.key(order).0);
-            (tag, prefix, d)
-        })
-        .collect();
-    keyed.sort_unstable_by(|a, b| {
-        (a.0, a.1)
-            .cmp(&(b.0, b.1))
-            .then_with(|| compare(docs, order, a.2, b.2))
-    });
-    let pending: Vec<u32> = keyed.into_iter().map(|k| k.2).collect();
+    let pending = sort_bulk(&pending, docs, order);
     let old = std::mem::take(&mut s.sorted);
     if old.is_empty() {
         s.sorted = pending;
@@ -704,6 +828,86 @@ mod tests {
         assert_eq!(intersect(&[1, 2, 3, 5, 7], &[1, 5]), [1, 5]);
         assert_eq!(intersect(&[8, 9], &[1, 2, 8]), [8]);
         assert!(intersect(&[], &large).is_empty());
+    }
+
+    /// A document with any primary key, an optional secondary one, and an id.
+    #[derive(Debug, Clone)]
+    struct KeyDoc {
+        id: String,
+        primary: Option<Result<i64, String>>,
+        secondary: Option<String>,
+    }
+
+    impl Doc for KeyDoc {
+        fn id(&self) -> &str {
+            &self.id
+        }
+        fn indexed(&self) -> bool {
+            true
+        }
+        fn group(&self) -> u8 {
+            0
+        }
+        fn texts(&self, _: usize) -> impl Iterator<Item = &str> + Clone {
+            std::iter::empty()
+        }
+        fn key(&self, _: usize) -> (Key<'_>, Key<'_>) {
+            let primary = match &self.primary {
+                None => Key::Missing,
+                Some(Ok(n)) => Key::Num(*n),
+                Some(Err(s)) => Key::Str(s),
+            };
+            (
+                primary,
+                self.secondary.as_deref().map_or(Key::Missing, Key::Str),
+            )
+        }
+    }
+
+    fn key_doc() -> impl Strategy<Value = (Option<Result<i64, String>>, Option<String>)> {
+        // Few letters (NUL among them) and long strings: many keys share 8, 16, 24 bytes.
+        let text = "[ab\\x00é]{0,26}";
+        let primary = prop_oneof![
+            Just(None),
+            prop_oneof![
+                Just(i64::MIN),
+                Just(-1i64),
+                Just(0),
+                Just(1),
+                Just(i64::MAX),
+                -3i64..3
+            ]
+            .prop_map(|n| Some(Ok(n))),
+            text.prop_map(|s| Some(Err(s))),
+            Just(Some(Err("abababababababababab".to_owned()))),
+        ];
+        (primary, proptest::option::weighted(0.3, "[ab]{0,10}"))
+    }
+
+    proptest! {
+        #[test]
+        fn a_bulk_sort_orders_as_the_comparison_does(
+            keys in proptest::collection::vec(key_doc(), 65..400),
+            ids in Just((0..400u32).collect::<Vec<_>>()).prop_shuffle(),
+        ) {
+            let docs: Vec<Option<KeyDoc>> = keys
+                .into_iter()
+                .zip(ids)
+                // Ids that share their first 16 bytes and differ in length.
+                .map(|((primary, secondary), n)| {
+                    let id = format!("{}{n:b}", "i".repeat(16));
+                    Some(KeyDoc { id, primary, secondary })
+                })
+                .collect();
+            let items: Vec<u32> = (0..docs.len() as u32).rev().collect();
+            let mut expected = items.clone();
+            expected.sort_by(|&a, &b| compare(&docs, 0, a, b));
+            prop_assert_eq!(sort_bulk(&items, &docs, 0), expected.clone());
+            // The same through an order's pending writes, into an empty and a filled order.
+            let mut s = Sorted { sorted: Vec::new(), pending: items.clone() };
+            merge_pending(&mut s, &docs, 0);
+            prop_assert_eq!(&s.sorted, &expected);
+        }
     }
 
     proptest! {
