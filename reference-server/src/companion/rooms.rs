@@ -387,7 +387,9 @@ pub fn add_rooms(
         .collect::<Result<Vec<_>, _>>()?;
     for &idx in &rooms {
         let room = store.room(idx).expect("resolved");
-        if room.team_main || room.team_id.as_deref().is_some_and(|id| id != team.id) {
+        // Rocket.Chat's `Team.addRooms` refuses any room with a `teamId`, its own team's too
+        // (a main room has one).
+        if room.team_id.is_some() {
             return Err(RcError::meteor(
                 "error-room-already-on-team",
                 "Room already belongs to a team",
@@ -632,5 +634,204 @@ mod tests {
             None,
             "unlisted rooms leave the team"
         );
+    }
+
+    fn error_type(result: Result<impl std::fmt::Debug, RcError>) -> Option<String> {
+        match result {
+            Err(RcError::BadRequest { error_type, .. }) => error_type,
+            other => panic!("expected a 400, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_empty_room_or_team_id_falls_back_to_the_name() {
+        let (mut s, admin, alice, _) = store();
+        let idx = create(&mut s, alice, RoomKind::Channel, named("c1", &[]), NOW).unwrap();
+        let room = |id: Option<&str>, name: Option<&str>| RoomRef {
+            room_id: id.map(Into::into),
+            room_name: name.map(Into::into),
+        };
+        let kind = RoomKind::Channel;
+        assert_eq!(resolve_room(&s, kind, &room(Some(""), Some("c1"))), Ok(idx));
+        for nothing in [
+            room(None, None),
+            room(Some(""), Some("")),
+            room(None, Some("")),
+        ] {
+            assert_eq!(
+                error_type(resolve_room(&s, kind, &nothing)).as_deref(),
+                Some("error-room-param-not-provided"),
+                "{nothing:?}"
+            );
+        }
+
+        let team_id = create_team(&mut s, admin, Some("t1"), Some(0), &[], NOW).unwrap();
+        let team = |id: Option<&str>, name: Option<&str>| TeamRef {
+            team_id: id.map(Into::into),
+            team_name: name.map(Into::into),
+        };
+        assert_eq!(
+            resolve_team(&s, &team(Some(&team_id), None)).unwrap().id,
+            team_id
+        );
+        assert_eq!(
+            resolve_team(&s, &team(Some(""), Some("t1"))).unwrap().id,
+            team_id
+        );
+        assert_eq!(
+            resolve_team(&s, &team(Some("nope"), Some("t1"))),
+            Err(RcError::failure("Team not found")),
+            "the id wins over the name"
+        );
+        for nothing in [
+            team(None, None),
+            team(Some(""), Some("")),
+            team(None, Some("")),
+        ] {
+            assert_eq!(
+                resolve_team(&s, &nothing),
+                Err(RcError::failure(
+                    "Provide either the \"teamId\" or \"teamName\""
+                )),
+                "{nothing:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn not_found_names_the_kind_of_room() {
+        let (s, ..) = store();
+        let ghost = RoomRef {
+            room_id: Some("ghost".into()),
+            room_name: None,
+        };
+        for (kind, noun) in [(RoomKind::Channel, "channel"), (RoomKind::Group, "group")] {
+            assert_eq!(
+                resolve_room(&s, kind, &ghost),
+                Err(RcError::meteor(
+                    "error-room-not-found",
+                    format!("The required \"roomId\" or \"roomName\" param provided does not match any {noun}"),
+                    None
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_name_is_a_missing_name() {
+        let (mut s, _, alice, _) = store();
+        for name in [None, Some(String::new())] {
+            let new = NewRoom {
+                name,
+                ..NewRoom::default()
+            };
+            assert_eq!(
+                create(&mut s, alice, RoomKind::Channel, new, NOW),
+                Err(RcError::required("name"))
+            );
+        }
+    }
+
+    #[test]
+    fn a_room_joins_a_team_by_a_team_member_or_an_admin() {
+        let (mut s, admin, alice, _) = store();
+        let mut bob = user("bob", "bob", Status::Offline, 0);
+        bob.roles = std::sync::Arc::from(["user".to_owned()]);
+        let bob = s.insert_user(bob).unwrap();
+        let team_id = create_team(&mut s, alice, Some("t1"), Some(0), &[], NOW).unwrap();
+        let in_team = |name: &str| NewRoom {
+            team_id: Some(team_id.clone()),
+            ..named(name, &[])
+        };
+        assert_eq!(
+            create(&mut s, bob, RoomKind::Channel, in_team("by-bob"), NOW),
+            Err(RcError::Forbidden),
+            "not a member of the team"
+        );
+        assert!(s.room_idx_by_name("by-bob").is_none());
+        create(&mut s, alice, RoomKind::Channel, in_team("by-alice"), NOW).unwrap();
+        create(&mut s, admin, RoomKind::Group, in_team("by-admin"), NOW).unwrap();
+        let ghost = NewRoom {
+            team_id: Some("ghost".into()),
+            ..named("nowhere", &[])
+        };
+        assert_eq!(
+            create(&mut s, admin, RoomKind::Channel, ghost, NOW),
+            Err(RcError::failure("Team not found"))
+        );
+    }
+
+    #[test]
+    fn a_room_moves_into_one_team_only() {
+        let (mut s, admin, _, _) = store();
+        create_team(&mut s, admin, Some("t1"), Some(0), &[], NOW).unwrap();
+        create_team(&mut s, admin, Some("t2"), Some(0), &[], NOW).unwrap();
+        let t = |name: &str| TeamRef {
+            team_id: None,
+            team_name: Some(name.into()),
+        };
+        let c = create(&mut s, admin, RoomKind::Channel, named("c", &[]), NOW).unwrap();
+        let c_id = s.room(c).unwrap().id.clone();
+        add_rooms(&mut s, admin, &t("t1"), std::slice::from_ref(&c_id)).unwrap();
+        let on_team = RcError::meteor(
+            "error-room-already-on-team",
+            "Room already belongs to a team",
+            None,
+        );
+        assert_eq!(
+            add_rooms(&mut s, admin, &t("t1"), std::slice::from_ref(&c_id)),
+            Err(on_team.clone()),
+            "its own team too, as Rocket.Chat's Team.addRooms"
+        );
+        assert_eq!(
+            add_rooms(&mut s, admin, &t("t2"), std::slice::from_ref(&c_id)),
+            Err(on_team.clone())
+        );
+        let t2_main = s.room_idx_by_name("t2").unwrap();
+        let t2_main_id = s.room(t2_main).unwrap().id.clone();
+        assert_eq!(
+            add_rooms(&mut s, admin, &t("t1"), &[t2_main_id]),
+            Err(on_team)
+        );
+        assert_eq!(
+            add_rooms(&mut s, admin, &t("t1"), &[]),
+            Err(RcError::required("rooms"))
+        );
+    }
+
+    #[test]
+    fn the_creator_or_an_admin_invites_and_deletes_no_one_else() {
+        let (mut s, admin, alice, _) = store();
+        let bob = s
+            .insert_user(user("bob", "bob", Status::Offline, 0))
+            .unwrap();
+        let idx = create(&mut s, alice, RoomKind::Channel, named("c1", &[]), NOW).unwrap();
+        let r = RoomRef {
+            room_id: None,
+            room_name: Some("c1".into()),
+        };
+        let bob_id = s.user(bob).unwrap().id.to_string();
+        let admin_id = s.user(admin).unwrap().id.to_string();
+        assert_eq!(
+            invite(&mut s, bob, &r, std::slice::from_ref(&bob_id), NOW),
+            Err(RcError::Forbidden)
+        );
+        assert_eq!(invite(&mut s, alice, &r, &[bob_id], NOW), Ok(idx));
+        assert_eq!(invite(&mut s, admin, &r, &[admin_id], NOW), Ok(idx));
+        assert_eq!(s.room(idx).unwrap().members, vec![alice, bob, admin]);
+        assert_eq!(
+            invite(&mut s, alice, &r, &[], NOW),
+            Err(RcError::required("userId"))
+        );
+        assert_eq!(
+            delete(&mut s, bob, RoomKind::Channel, &r, NOW),
+            Err(RcError::Forbidden),
+            "a member who did not create it"
+        );
+        delete(&mut s, admin, RoomKind::Channel, &r, NOW).unwrap();
+        assert!(s.room(idx).is_none());
+        create(&mut s, alice, RoomKind::Channel, named("c1", &[]), NOW).unwrap();
+        delete(&mut s, alice, RoomKind::Channel, &r, NOW).unwrap();
+        assert!(s.room_idx_by_name("c1").is_none());
     }
 }

@@ -511,6 +511,8 @@ mod tests {
         };
         set_status(&mut s, admin, &target, Some("away"), None, NOW + 1).unwrap();
         assert_eq!(s.user(plain).unwrap().status, Status::Away);
+        set_status(&mut s, admin, &target, Some("offline"), None, NOW + 2).unwrap();
+        assert_eq!(s.user(plain).unwrap().status, Status::Offline);
         assert!(set_status(
             &mut s,
             plain,
@@ -545,6 +547,89 @@ mod tests {
             set_active(&mut s, plain, "admin", false, NOW),
             Err(RcError::Forbidden)
         );
+        // Activating is never refused for want of other admins.
+        assert_eq!(set_active(&mut s, admin, "admin", true, NOW), Ok(admin));
+        assert_eq!(set_active(&mut s, admin, "plain", true, NOW + 1), Ok(plain));
+        assert!(s.user(plain).unwrap().active);
+    }
+
+    #[test]
+    fn an_update_that_deactivates_revokes_the_tokens() {
+        let (mut s, admin, plain) = store();
+        let token = crate::model::StoredToken {
+            hashed: [1; 32],
+            personal_name: None,
+            created_at: 0,
+        };
+        s.modify_user(plain, 0, |u| u.tokens.push(token)).unwrap();
+        let active = |v: bool| UserChanges {
+            active: Some(v),
+            ..Default::default()
+        };
+        update(&mut s, admin, "plain", active(true), NOW).unwrap();
+        assert_eq!(s.user(plain).unwrap().tokens.len(), 1, "kept while active");
+        update(&mut s, admin, "plain", active(false), NOW + 1).unwrap();
+        let u = s.user(plain).unwrap();
+        assert!(!u.active && u.tokens.is_empty() && u.updated_at == NOW + 1);
+    }
+
+    #[test]
+    fn blank_fields_are_missing_and_bad_emails_are_refused() {
+        let (mut s, admin, plain) = store();
+        let mut blank = new_user("blank");
+        blank.name = Some(" \t".into());
+        assert_eq!(
+            create(&mut s, admin, blank, NOW),
+            Err(RcError::required("name"))
+        );
+        let mut bad_mail = new_user("mailer");
+        bad_mail.email = Some("nope".into());
+        let invalid = RcError::meteor(
+            "error-invalid-email",
+            "Invalid email nope",
+            Some(json!({"method": "insertOrUpdateUser", "email": "nope"})),
+        );
+        assert_eq!(create(&mut s, admin, bad_mail, NOW), Err(invalid.clone()));
+        assert_eq!(s.user_count(), 2);
+        let change = UserChanges {
+            email: Some("nope".into()),
+            ..Default::default()
+        };
+        assert_eq!(update(&mut s, admin, "plain", change, NOW), Err(invalid));
+        assert!(s
+            .user(plain)
+            .unwrap()
+            .emails
+            .iter()
+            .all(|e| e.address != "nope"));
+    }
+
+    #[test]
+    fn a_user_ref_falls_back_from_an_empty_id_to_the_username() {
+        let (s, _, plain) = store();
+        let by = |id: Option<&str>, name: Option<&str>| UserRef {
+            user_id: id.map(Into::into),
+            username: name.map(Into::into),
+        };
+        assert_eq!(by(Some(""), Some("plain")).resolve(&s), Ok(plain));
+        assert_eq!(by(None, Some("plain")).resolve(&s), Ok(plain));
+        assert_eq!(
+            by(Some("ghost"), Some("plain")).resolve(&s),
+            Err(RcError::invalid_user()),
+            "the id wins over the username"
+        );
+        for nothing in [by(None, None), by(Some(""), Some("")), by(None, Some(""))] {
+            assert!(!nothing.is_given());
+            assert_eq!(
+                nothing.resolve(&s),
+                Err(RcError::meteor(
+                    "error-user-param-not-provided",
+                    "The required \"userId\" or \"username\" param was not provided",
+                    None
+                )),
+                "{nothing:?}"
+            );
+        }
     }
 
     #[test]
