@@ -216,12 +216,13 @@ fn parse(file: &str, text: &str) -> Result<FixtureFile, FixtureError> {
 
 type Problem = (String, String);
 
-fn at<T>(path: impl Into<String>, r: Result<T, String>) -> Result<T, Problem> {
-    r.map_err(|problem| (path.into(), problem))
+// Paths are given as closures: formatting one per field of a million users costs seconds.
+fn at<T>(path: impl FnOnce() -> String, r: Result<T, String>) -> Result<T, Problem> {
+    r.map_err(|problem| (path(), problem))
 }
 
 fn when(
-    path: String,
+    path: impl FnOnce() -> String,
     value: Option<&str>,
     default: Millis,
     now: Millis,
@@ -232,9 +233,9 @@ fn when(
     }
 }
 
-fn non_empty(path: String, value: &str, what: &str) -> Result<(), Problem> {
+fn non_empty(path: impl FnOnce() -> String, value: &str, what: &str) -> Result<(), Problem> {
     if value.trim().is_empty() {
-        return Err((path, format!("{what} must not be empty")));
+        return Err((path(), format!("{what} must not be empty")));
     }
     Ok(())
 }
@@ -254,15 +255,18 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
             users.shrink_to_fit();
         }
         let p = |field: &str| format!("users[{i}].{field}");
-        non_empty(p("_id"), &u.id, "_id")?;
+        non_empty(|| p("_id"), &u.id, "_id")?;
         if let Some(username) = &u.username {
-            non_empty(p("username"), username, "username")?;
+            non_empty(|| p("username"), username, "username")?;
         }
-        let created_at = when(p("createdAt"), u.created_at.as_deref(), now, now)?;
-        let updated_at = when(p("_updatedAt"), u.updated_at.as_deref(), created_at, now)?;
+        let created_at = when(|| p("createdAt"), u.created_at.as_deref(), now, now)?;
+        let updated_at = when(|| p("_updatedAt"), u.updated_at.as_deref(), created_at, now)?;
         let status_expires_at = match &u.status_expires_at {
             None => None,
-            Some(v) => Some(at(p("statusExpiresAt"), time::parse_fixture_time(v, now))?),
+            Some(v) => Some(at(
+                || p("statusExpiresAt"),
+                time::parse_fixture_time(v, now),
+            )?),
         };
         let tokens = u
             .tokens
@@ -270,7 +274,7 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
             .enumerate()
             .map(|(t, tok)| {
                 non_empty(
-                    format!("users[{i}].tokens[{t}].token"),
+                    || format!("users[{i}].tokens[{t}].token"),
                     &tok.token,
                     "a token",
                 )?;
@@ -311,25 +315,25 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
     drop(users);
 
     tracing::debug!("users stored and indexed in {:?}", started.elapsed());
-    let member_idx = |store: &Store, path: String, id: &str| {
+    let member_idx = |store: &Store, path: &dyn Fn() -> String, id: &str| {
         store
             .user_idx(id)
-            .ok_or_else(|| (path, format!("no user has _id {id:?}")))
+            .ok_or_else(|| (path(), format!("no user has _id {id:?}")))
     };
 
     for (i, t) in file.teams.iter().enumerate() {
         let p = |field: &str| format!("teams[{i}].{field}");
-        non_empty(p("name"), &t.name, "a team name")?;
-        let created_at = when(p("createdAt"), t.created_at.as_deref(), now, now)?;
+        non_empty(|| p("name"), &t.name, "a team name")?;
+        let created_at = when(|| p("createdAt"), t.created_at.as_deref(), now, now)?;
         let members = t
             .members
             .iter()
             .enumerate()
-            .map(|(m, id)| member_idx(&store, format!("teams[{i}].members[{m}]"), id))
+            .map(|(m, id)| member_idx(&store, &|| format!("teams[{i}].members[{m}]"), id))
             .collect::<Result<Vec<_>, _>>()?;
         let created_by = match &t.created_by {
             None => None,
-            Some(id) => Some(member_idx(&store, p("createdBy"), id)?),
+            Some(id) => Some(member_idx(&store, &|| p("createdBy"), id)?),
         };
         let main = Room {
             id: t.room_id.clone(),
@@ -371,8 +375,8 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
 
     for (i, r) in file.rooms.into_iter().enumerate() {
         let p = |field: &str| format!("rooms[{i}].{field}");
-        non_empty(p("name"), &r.name, "a room name")?;
-        let ts = when(p("ts"), r.ts.as_deref(), now, now)?;
+        non_empty(|| p("name"), &r.name, "a room name")?;
+        let ts = when(|| p("ts"), r.ts.as_deref(), now, now)?;
         if let Some(team) = &r.team_id {
             if store.team_by_id(team).is_none() {
                 return Err((p("teamId"), format!("no team has _id {team:?}")));
@@ -390,20 +394,21 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
             .members
             .iter()
             .enumerate()
-            .map(|(m, id)| member_idx(&store, format!("rooms[{i}].members[{m}]"), id))
+            .map(|(m, id)| member_idx(&store, &|| format!("rooms[{i}].members[{m}]"), id))
             .collect::<Result<Vec<_>, _>>()?;
         let created_by = match &r.created_by {
             None => None,
-            Some(id) => Some(member_idx(&store, p("createdBy"), id)?),
+            Some(id) => Some(member_idx(&store, &|| p("createdBy"), id)?),
         };
         let (last_message, last_message_ts) = match r.last_message {
             None => (None, None),
             Some(mut message) => {
                 let ts = match message.remove("ts") {
                     None => None,
-                    Some(Value::String(s)) => {
-                        Some(at(p("lastMessage.ts"), time::parse_fixture_time(&s, now))?)
-                    }
+                    Some(Value::String(s)) => Some(at(
+                        || p("lastMessage.ts"),
+                        time::parse_fixture_time(&s, now),
+                    )?),
                     Some(_) => return Err((p("lastMessage.ts"), "must be a string".into())),
                 };
                 (Some(message), ts)

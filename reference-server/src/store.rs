@@ -98,8 +98,20 @@ fn has_key(users: &[Option<User>], kind: KeyKind, idx: UserIdx, k: &str) -> bool
     };
     match kind {
         KeyKind::Id => &*user.id == k,
-        KeyKind::Username => user.username.as_deref().is_some_and(|u| key(u) == k),
-        KeyKind::Email => user.emails.iter().any(|e| key(&e.address) == k),
+        KeyKind::Username => user.username.as_deref().is_some_and(|u| key_is(u, k)),
+        KeyKind::Email => user.emails.iter().any(|e| key_is(&e.address, k)),
+    }
+}
+
+/// Whether `key(s) == k`, without allocating when `s` is ASCII.
+fn key_is(s: &str, k: &str) -> bool {
+    if s.is_ascii() {
+        s.len() == k.len()
+            && s.bytes()
+                .zip(k.bytes())
+                .all(|(a, b)| a.to_ascii_lowercase() == b)
+    } else {
+        key(s) == k
     }
 }
 
@@ -304,7 +316,8 @@ impl Store {
         let mut seen = BTreeSet::new();
         for email in &user.emails {
             let k = key(&email.address);
-            if self.user_idx_by_email(&k).is_some() || !seen.insert(k) {
+            let taken = self.user_by_email.get(&self.users, KeyKind::Email, &k);
+            if taken.is_some() || !seen.insert(k) {
                 return Err(StoreError::DuplicateEmail(email.address.clone()));
             }
         }
@@ -507,6 +520,14 @@ impl Store {
 pub(crate) mod tests {
     use super::*;
     use crate::model::{Email, Status, UserKind};
+
+    proptest::proptest! {
+        #[test]
+        fn key_is_agrees_with_lowercasing(s in "[aAzZ.Σσςİ]{0,5}", t in "[aAzZ.Σσςİ]{0,5}") {
+            proptest::prop_assert_eq!(key_is(&s, &key(&t)), key(&s) == key(&t));
+            proptest::prop_assert!(key_is(&s, &key(&s)));
+        }
+    }
 
     pub fn user(id: &str, username: &str, status: Status, updated_at: Millis) -> User {
         User {
