@@ -159,59 +159,156 @@ fn yes() -> bool {
 /// Reads and loads a fixture file.
 pub fn load_file(path: &Path, now: Millis) -> Result<Store, FixtureError> {
     let file = path.display().to_string();
-    // The text goes before the store is built: at 1M users it is a few hundred MB.
-    let parsed = {
-        let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
-            file: file.clone(),
-            path: String::new(),
-            problem: format!("cannot read the file: {e}"),
-        })?;
-        parse(&file, &text)?
-    };
-    build_store(&file, parsed, now)
+    let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
+        file: file.clone(),
+        path: String::new(),
+        problem: format!("cannot read the file: {e}"),
+    })?;
+    load_str(&file, &text, now)
 }
 
 /// Loads a fixture from its text; `file` names it in errors.
+///
+/// The users are stored as they are parsed: the parser runs on this thread and hands each user
+/// to a thread that builds the store, so the two overlap (at 1M users, 2 s of parsing and 4 s
+/// of storing), and the parsed users are never all held at once.
 pub fn load_str(file: &str, text: &str, now: Millis) -> Result<Store, FixtureError> {
-    build_store(file, parse(file, text)?, now)
-}
-
-fn build_store(file: &str, parsed: FixtureFile, now: Millis) -> Result<Store, FixtureError> {
-    build(parsed, now).map_err(|(path, problem)| FixtureError {
+    let started = std::time::Instant::now();
+    let (parsed, built) = std::thread::scope(|scope| {
+        let (sender, users) = std::sync::mpsc::sync_channel(4096);
+        let builder = scope.spawn(move || build_users(users, now));
+        let parsed = parse_streaming(text, sender);
+        let built = builder.join().expect("the fixture builder does not panic");
+        (parsed, built)
+    });
+    let fail = |(path, problem): Problem| FixtureError {
         file: file.to_owned(),
         path,
         problem,
-    })
+    };
+    match (parsed, built) {
+        (Ok(rest), Ok(store)) => {
+            tracing::debug!("{file}: users parsed and stored in {:?}", started.elapsed());
+            build_rooms(store, rest, now, started).map_err(fail)
+        }
+        // A file that does not parse is reported as such, whatever the users read so far were.
+        (Err(streamed), _) => Err(parse_error(file, text, streamed)),
+        (Ok(_), Err(problem)) => match serde_json::from_str::<FixtureFile>(text) {
+            Ok(_) => Err(fail(problem)),
+            Err(e) => Err(parse_error(file, text, e)),
+        },
+    }
 }
 
-fn parse(file: &str, text: &str) -> Result<FixtureFile, FixtureError> {
-    // The plain parse is the fast path; only a file that fails it is read again to find the
-    // place of the error.
-    let started = std::time::Instant::now();
-    let parsed: FixtureFile = match serde_json::from_str(text) {
-        Ok(parsed) => parsed,
-        Err(plain) => {
-            let mut de = serde_json::Deserializer::from_str(text);
-            let e = match serde_path_to_error::deserialize::<_, FixtureFile>(&mut de) {
-                Err(e) => e,
-                Ok(_) => {
-                    return Err(FixtureError {
-                        file: file.to_owned(),
-                        path: String::new(),
-                        problem: plain.to_string(),
-                    })
-                }
+/// The error of a file that does not parse, read again with the place of the error tracked.
+fn parse_error(file: &str, text: &str, plain: serde_json::Error) -> FixtureError {
+    let mut de = serde_json::Deserializer::from_str(text);
+    match serde_path_to_error::deserialize::<_, FixtureFile>(&mut de) {
+        Err(e) => FixtureError {
+            file: file.to_owned(),
+            path: e.path().to_string(),
+            problem: e.into_inner().to_string(),
+        },
+        Ok(_) => FixtureError {
+            file: file.to_owned(),
+            path: String::new(),
+            problem: plain.to_string(),
+        },
+    }
+}
+
+/// A fixture file but its users, which [`parse_streaming`] sends on as it reads them.
+#[derive(Debug, Default)]
+struct FileRest {
+    rooms: Vec<FixtureRoom>,
+    teams: Vec<FixtureTeam>,
+}
+
+/// Parses a fixture file with the same rules as [`FixtureFile`], sending each user to `users`.
+/// Stops early when the receiver is gone (the builder refused a user).
+fn parse_streaming(
+    text: &str,
+    users: std::sync::mpsc::SyncSender<FixtureUser>,
+) -> Result<FileRest, serde_json::Error> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let rest = FileSeed { users }.deserialize(&mut de)?;
+    de.end()?;
+    Ok(rest)
+}
+
+struct FileSeed {
+    users: std::sync::mpsc::SyncSender<FixtureUser>,
+}
+
+const FILE_FIELDS: &[&str] = &["description", "users", "rooms", "teams"];
+
+impl<'de> serde::de::DeserializeSeed<'de> for FileSeed {
+    type Value = FileRest;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<FileRest, D::Error> {
+        de.deserialize_struct("FixtureFile", FILE_FIELDS, self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FileSeed {
+    type Value = FileRest;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("struct FixtureFile")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<FileRest, A::Error> {
+        use serde::de::Error;
+        let mut rest = FileRest::default();
+        let mut seen = [false; 4];
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let Some(field) = FILE_FIELDS.iter().position(|f| *f == key) else {
+                return Err(A::Error::unknown_field(&key, FILE_FIELDS));
             };
-            let path = e.path().to_string();
-            return Err(FixtureError {
-                file: file.to_owned(),
-                path,
-                problem: e.into_inner().to_string(),
-            });
+            if std::mem::replace(&mut seen[field], true) {
+                return Err(A::Error::duplicate_field(FILE_FIELDS[field]));
+            }
+            match field {
+                0 => drop(map.next_value::<Option<String>>()?),
+                1 => map.next_value_seed(UsersSeed(&self.users))?,
+                2 => rest.rooms = map.next_value()?,
+                _ => rest.teams = map.next_value()?,
+            }
         }
-    };
-    tracing::debug!("{file}: parsed in {:?}", started.elapsed());
-    Ok(parsed)
+        if !seen[1] {
+            return Err(A::Error::missing_field("users"));
+        }
+        Ok(rest)
+    }
+}
+
+struct UsersSeed<'a>(&'a std::sync::mpsc::SyncSender<FixtureUser>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for UsersSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        de.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UsersSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(user) = seq.next_element::<FixtureUser>()? {
+            if self.0.send(user).is_err() {
+                // The builder stopped at a bad user; it reports why.
+                return Err(serde::de::Error::custom("the fixture's users were refused"));
+            }
+        }
+        Ok(())
+    }
 }
 
 type Problem = (String, String);
@@ -240,20 +337,14 @@ fn non_empty(path: impl FnOnce() -> String, value: &str, what: &str) -> Result<(
     Ok(())
 }
 
-fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
-    let started = std::time::Instant::now();
+/// Stores the users as they come, in a bulk load that [`build_rooms`] ends.
+fn build_users(
+    users: impl IntoIterator<Item = FixtureUser>,
+    now: Millis,
+) -> Result<Store, Problem> {
     let mut store = Store::new();
     store.begin_bulk_load();
-    store.reserve_users(file.users.len());
-    // Users leave the parsed file as they enter the store, and the file's vector shrinks as it
-    // goes, so the two are not held in full at the same time (hundreds of MB at 1M users).
-    let mut users = file.users;
-    users.reverse();
-    let mut i = 0;
-    while let Some(u) = users.pop() {
-        if i % 65_536 == 65_535 {
-            users.shrink_to_fit();
-        }
+    for (i, u) in users.into_iter().enumerate() {
         let p = |field: &str| format!("users[{i}].{field}");
         non_empty(|| p("_id"), &u.id, "_id")?;
         if let Some(username) = &u.username {
@@ -310,11 +401,17 @@ fn build(file: FixtureFile, now: Millis) -> Result<Store, Problem> {
         store
             .insert_user(user)
             .map_err(|e| (format!("users[{i}]"), e.to_string()))?;
-        i += 1;
     }
-    drop(users);
+    Ok(store)
+}
 
-    tracing::debug!("users stored and indexed in {:?}", started.elapsed());
+/// Adds the teams and rooms to a store holding the fixture's users, and ends the bulk load.
+fn build_rooms(
+    mut store: Store,
+    file: FileRest,
+    now: Millis,
+    started: std::time::Instant,
+) -> Result<Store, Problem> {
     let member_idx = |store: &Store, path: &dyn Fn() -> String, id: &str| {
         store
             .user_idx(id)
@@ -530,6 +627,45 @@ mod tests {
         let e = load_file(Path::new("/nonexistent/fixture.json"), NOW).unwrap_err();
         assert_eq!(e.file, "/nonexistent/fixture.json");
         assert!(e.problem.contains("cannot read the file"));
+    }
+
+    #[test]
+    fn the_file_is_checked_as_a_whole_while_its_users_stream_into_the_store() {
+        assert!(err("{}").contains("missing field `users`"), "{}", err("{}"));
+        let e = err(r#"{"users":[],"users":[]}"#);
+        assert!(e.contains("duplicate field `users`"), "{e}");
+        let e = err(r#"{"users":[],"channels":[]}"#);
+        assert!(e.contains("unknown field `channels`"), "{e}");
+        let e = err(r#"{"users":[]} trailing"#);
+        assert!(e.contains("trailing characters"), "{e}");
+        // A refused user does not hide a broken file after it.
+        let e = err(r#"{"users":[{"_id":"a"},{"_id":"a"}],"rooms":["#);
+        assert!(e.contains("EOF"), "{e}");
+        // Rooms may come before the users they name.
+        let store = load_str(
+            "f.json",
+            r#"{"rooms":[{"_id":"r","t":"c","name":"r","members":["a"]}],"users":[{"_id":"a"}]}"#,
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(store.rooms_of(0).count(), 1);
+    }
+
+    #[test]
+    fn a_refused_user_stops_a_parse_waiting_on_a_full_queue() {
+        let users: Vec<String> = (0..10_000)
+            .map(|i| format!(r#"{{"_id":"u{}"}}"#, i.min(9_998)))
+            .collect();
+        let e = err(&format!(r#"{{"users":[{}]}}"#, users.join(",")));
+        assert!(
+            e.starts_with("f.json: at users[9999]:") && e.contains("u9998"),
+            "{e}"
+        );
+        let ok: Vec<String> = (0..10_000)
+            .map(|i| format!(r#"{{"_id":"u{i}"}}"#))
+            .collect();
+        let store = load_str("f.json", &format!(r#"{{"users":[{}]}}"#, ok.join(",")), NOW).unwrap();
+        assert_eq!(store.user_count(), 10_000);
     }
 
     #[test]

@@ -282,18 +282,13 @@ impl Store {
         self.directory.begin_bulk_load();
     }
 
-    /// Ends a bulk load (a fixture): makes and trims the directory's postings and sorts its
+    /// Ends a bulk load (a fixture): gives back what growing the per-user vectors one user at a
+    /// time left spare (up to half), then makes and trims the directory's postings and sorts its
     /// orders, so that the first search does not pay for them.
     pub fn finish_bulk_load(&mut self) {
+        self.users.shrink_to_fit();
+        self.user_rooms.shrink_to_fit();
         self.directory.finish_bulk_load();
-    }
-
-    /// Makes room for `additional` more users at once, so that a bulk load does not grow the
-    /// per-user vectors by doubling (which holds the old and the new copy at the same time).
-    pub fn reserve_users(&mut self, additional: usize) {
-        self.users.reserve_exact(additional);
-        self.user_rooms.reserve_exact(additional);
-        self.directory.reserve_users(self.users.len() + additional);
     }
 
     /// The directory's search index, current with every write.

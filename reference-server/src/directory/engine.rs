@@ -623,9 +623,9 @@ impl<D: Doc + Sync> Engine<D> {
         }
     }
 
-    /// Makes room for documents up to position `len`.
-    pub fn reserve(&mut self, len: usize) {
-        self.docs.reserve_exact(len.saturating_sub(self.docs.len()));
+    /// Gives back the spare capacity of the documents (growing one at a time leaves up to half).
+    pub fn shrink_docs(&mut self) {
+        self.docs.shrink_to_fit();
     }
 
     /// Gives back the spare capacity that growing the postings one document at a time left

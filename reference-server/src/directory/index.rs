@@ -386,11 +386,6 @@ impl Default for DirectoryIndex {
 }
 
 impl DirectoryIndex {
-    /// Makes room for users up to position `len`.
-    pub fn reserve_users(&mut self, len: usize) {
-        self.users.reserve(len);
-    }
-
     /// Starts a bulk load: postings are made at its end, several fields at a time.
     pub fn begin_bulk_load(&mut self) {
         self.users.defer_postings();
@@ -403,6 +398,9 @@ impl DirectoryIndex {
     /// instead of adding to the peak.
     pub fn finish_bulk_load(&mut self) {
         let started = std::time::Instant::now();
+        self.users.shrink_docs();
+        self.channels.shrink_docs();
+        self.teams.shrink_docs();
         self.settle();
         tracing::debug!("orders sorted in {:?}", started.elapsed());
         self.users.build_deferred();
