@@ -175,8 +175,8 @@ pub fn load_file(path: &Path, now: Millis) -> Result<Store, FixtureError> {
 pub fn load_str(file: &str, text: &str, now: Millis) -> Result<Store, FixtureError> {
     let started = std::time::Instant::now();
     let (parsed, built) = std::thread::scope(|scope| {
-        let (sender, users) = std::sync::mpsc::sync_channel(4096);
-        let builder = scope.spawn(move || build_users(users, now));
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<FixtureUser>>(16);
+        let builder = scope.spawn(move || build_users(batches.into_iter().flatten(), now));
         let parsed = parse_streaming(text, sender);
         let built = builder.join().expect("the fixture builder does not panic");
         (parsed, built)
@@ -224,11 +224,14 @@ struct FileRest {
     teams: Vec<FixtureTeam>,
 }
 
-/// Parses a fixture file with the same rules as [`FixtureFile`], sending each user to `users`.
-/// Stops early when the receiver is gone (the builder refused a user).
+/// Users go to the builder in batches: one hand-over per user costs more than storing it.
+const USER_BATCH: usize = 256;
+
+/// Parses a fixture file with the same rules as [`FixtureFile`], sending its users to `users`
+/// in batches. Stops early when the receiver is gone (the builder refused a user).
 fn parse_streaming(
     text: &str,
-    users: std::sync::mpsc::SyncSender<FixtureUser>,
+    users: std::sync::mpsc::SyncSender<Vec<FixtureUser>>,
 ) -> Result<FileRest, serde_json::Error> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
@@ -238,7 +241,7 @@ fn parse_streaming(
 }
 
 struct FileSeed {
-    users: std::sync::mpsc::SyncSender<FixtureUser>,
+    users: std::sync::mpsc::SyncSender<Vec<FixtureUser>>,
 }
 
 const FILE_FIELDS: &[&str] = &["description", "users", "rooms", "teams"];
@@ -283,7 +286,7 @@ impl<'de> serde::de::Visitor<'de> for FileSeed {
     }
 }
 
-struct UsersSeed<'a>(&'a std::sync::mpsc::SyncSender<FixtureUser>);
+struct UsersSeed<'a>(&'a std::sync::mpsc::SyncSender<Vec<FixtureUser>>);
 
 impl<'de> serde::de::DeserializeSeed<'de> for UsersSeed<'_> {
     type Value = ();
@@ -301,13 +304,22 @@ impl<'de> serde::de::Visitor<'de> for UsersSeed<'_> {
     }
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(user) = seq.next_element::<FixtureUser>()? {
-            if self.0.send(user).is_err() {
-                // The builder stopped at a bad user; it reports why.
-                return Err(serde::de::Error::custom("the fixture's users were refused"));
+        let mut batch = Vec::with_capacity(USER_BATCH);
+        loop {
+            let user = seq.next_element::<FixtureUser>()?;
+            let done = user.is_none();
+            batch.extend(user);
+            if (done && !batch.is_empty()) || batch.len() == USER_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(USER_BATCH));
+                if self.0.send(full).is_err() {
+                    // The builder stopped at a bad user; it reports why.
+                    return Err(serde::de::Error::custom("the fixture's users were refused"));
+                }
+            }
+            if done {
+                return Ok(());
             }
         }
-        Ok(())
     }
 }
 
