@@ -673,11 +673,11 @@ mod tests {
             e.starts_with("f.json: at users[9999]:") && e.contains("u9998"),
             "{e}"
         );
-        let ok: Vec<String> = (0..10_000)
-            .map(|i| format!(r#"{{"_id":"u{i}"}}"#))
-            .collect();
-        let store = load_str("f.json", &format!(r#"{{"users":[{}]}}"#, ok.join(",")), NOW).unwrap();
-        assert_eq!(store.user_count(), 10_000);
+        for n in [USER_BATCH * 2, USER_BATCH * 2 + 1, 10_000] {
+            let ok: Vec<String> = (0..n).map(|i| format!(r#"{{"_id":"u{i}"}}"#)).collect();
+            let text = format!(r#"{{"users":[{}]}}"#, ok.join(","));
+            assert_eq!(load_str("f.json", &text, NOW).unwrap().user_count(), n);
+        }
     }
 
     #[test]
