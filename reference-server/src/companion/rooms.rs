@@ -800,6 +800,38 @@ mod tests {
     }
 
     #[test]
+    fn the_team_creator_or_an_admin_adds_rooms_no_one_else() {
+        let (mut s, admin, alice, _) = store();
+        let bob = s
+            .insert_user(user("bob", "bob", Status::Offline, 0))
+            .unwrap();
+        create_team(&mut s, alice, Some("t1"), Some(0), &["bob".into()], NOW).unwrap();
+        let t1 = TeamRef {
+            team_id: None,
+            team_name: Some("t1".into()),
+        };
+        let mut room_id = |s: &mut Store, name: &str| {
+            let idx = create(s, admin, RoomKind::Channel, named(name, &[]), NOW).unwrap();
+            s.room(idx).unwrap().id.clone()
+        };
+        let c1 = room_id(&mut s, "c1");
+        assert_eq!(
+            add_rooms(&mut s, bob, &t1, std::slice::from_ref(&c1)),
+            Err(RcError::Forbidden),
+            "a team member who did not create it"
+        );
+        add_rooms(&mut s, alice, &t1, &[c1]).unwrap();
+        let c2 = room_id(&mut s, "c2");
+        add_rooms(&mut s, admin, &t1, &[c2]).unwrap();
+        assert_eq!(
+            delete_team(&mut s, bob, &t1, &[], NOW),
+            Err(RcError::Forbidden)
+        );
+        delete_team(&mut s, admin, &t1, &[], NOW).unwrap();
+        assert!(s.teams().is_empty());
+    }
+
+    #[test]
     fn the_creator_or_an_admin_invites_and_deletes_no_one_else() {
         let (mut s, admin, alice, _) = store();
         let bob = s
