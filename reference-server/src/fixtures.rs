@@ -159,20 +159,40 @@ fn yes() -> bool {
 /// Reads and loads a fixture file.
 pub fn load_file(path: &Path, now: Millis) -> Result<Store, FixtureError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
-        file: file.clone(),
-        path: String::new(),
-        problem: format!("cannot read the file: {e}"),
-    })?;
-    load_str(&file, &text, now)
+    let started = std::time::Instant::now();
+    let (store, rest) = {
+        // The text goes before the rooms are stored: at 1M users it is a few hundred MB.
+        let text = std::fs::read_to_string(path).map_err(|e| FixtureError {
+            file: file.clone(),
+            path: String::new(),
+            problem: format!("cannot read the file: {e}"),
+        })?;
+        load_users(&file, &text, now)?
+    };
+    build_rooms(store, rest, now, started).map_err(|e| fixture_error(&file, e))
 }
 
 /// Loads a fixture from its text; `file` names it in errors.
-///
-/// The users are stored as they are parsed: the parser runs on this thread and hands each user
-/// to a thread that builds the store, so the two overlap (at 1M users, 2 s of parsing and 4 s
-/// of storing), and the parsed users are never all held at once.
 pub fn load_str(file: &str, text: &str, now: Millis) -> Result<Store, FixtureError> {
+    let started = std::time::Instant::now();
+    let (store, rest) = load_users(file, text, now)?;
+    build_rooms(store, rest, now, started).map_err(|e| fixture_error(file, e))
+}
+
+fn fixture_error(file: &str, (path, problem): Problem) -> FixtureError {
+    FixtureError {
+        file: file.to_owned(),
+        path,
+        problem,
+    }
+}
+
+/// Parses the whole file and stores its users; the rest of the file is returned.
+///
+/// The users are stored as they are parsed: the parser runs on this thread and hands them to a
+/// thread that builds the store, so the two overlap (at 1M users, 2 s of parsing and 4 s of
+/// storing), and the parsed users are never all held at once.
+fn load_users(file: &str, text: &str, now: Millis) -> Result<(Store, FileRest), FixtureError> {
     let started = std::time::Instant::now();
     let (parsed, built) = std::thread::scope(|scope| {
         let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<FixtureUser>>(16);
@@ -181,20 +201,15 @@ pub fn load_str(file: &str, text: &str, now: Millis) -> Result<Store, FixtureErr
         let built = builder.join().expect("the fixture builder does not panic");
         (parsed, built)
     });
-    let fail = |(path, problem): Problem| FixtureError {
-        file: file.to_owned(),
-        path,
-        problem,
-    };
     match (parsed, built) {
         (Ok(rest), Ok(store)) => {
             tracing::debug!("{file}: users parsed and stored in {:?}", started.elapsed());
-            build_rooms(store, rest, now, started).map_err(fail)
+            Ok((store, rest))
         }
         // A file that does not parse is reported as such, whatever the users read so far were.
         (Err(streamed), _) => Err(parse_error(file, text, streamed)),
         (Ok(_), Err(problem)) => match serde_json::from_str::<FixtureFile>(text) {
-            Ok(_) => Err(fail(problem)),
+            Ok(_) => Err(fixture_error(file, problem)),
             Err(e) => Err(parse_error(file, text, e)),
         },
     }
@@ -424,6 +439,20 @@ fn build_rooms(
     now: Millis,
     started: std::time::Instant,
 ) -> Result<Store, Problem> {
+    store.sort_users_while(|store| store_rooms(store, file, now))?;
+    tracing::debug!(
+        "rooms and teams stored, users' orders sorted in {:?}",
+        started.elapsed()
+    );
+    store.finish_bulk_load();
+    tracing::debug!(
+        "postings trimmed and orders settled in {:?}",
+        started.elapsed()
+    );
+    Ok(store)
+}
+
+fn store_rooms(store: &mut Store, file: FileRest, now: Millis) -> Result<(), Problem> {
     let member_idx = |store: &Store, path: &dyn Fn() -> String, id: &str| {
         store
             .user_idx(id)
@@ -438,11 +467,11 @@ fn build_rooms(
             .members
             .iter()
             .enumerate()
-            .map(|(m, id)| member_idx(&store, &|| format!("teams[{i}].members[{m}]"), id))
+            .map(|(m, id)| member_idx(store, &|| format!("teams[{i}].members[{m}]"), id))
             .collect::<Result<Vec<_>, _>>()?;
         let created_by = match &t.created_by {
             None => None,
-            Some(id) => Some(member_idx(&store, &|| p("createdBy"), id)?),
+            Some(id) => Some(member_idx(store, &|| p("createdBy"), id)?),
         };
         let main = Room {
             id: t.room_id.clone(),
@@ -503,11 +532,11 @@ fn build_rooms(
             .members
             .iter()
             .enumerate()
-            .map(|(m, id)| member_idx(&store, &|| format!("rooms[{i}].members[{m}]"), id))
+            .map(|(m, id)| member_idx(store, &|| format!("rooms[{i}].members[{m}]"), id))
             .collect::<Result<Vec<_>, _>>()?;
         let created_by = match &r.created_by {
             None => None,
-            Some(id) => Some(member_idx(&store, &|| p("createdBy"), id)?),
+            Some(id) => Some(member_idx(store, &|| p("createdBy"), id)?),
         };
         let (last_message, last_message_ts) = match r.last_message {
             None => (None, None),
@@ -547,13 +576,7 @@ fn build_rooms(
             .insert_room(room)
             .map_err(|e| (format!("rooms[{i}]"), e.to_string()))?;
     }
-    tracing::debug!("rooms and teams stored in {:?}", started.elapsed());
-    store.finish_bulk_load();
-    tracing::debug!(
-        "postings trimmed and orders settled in {:?}",
-        started.elapsed()
-    );
-    Ok(store)
+    Ok(())
 }
 
 #[cfg(test)]

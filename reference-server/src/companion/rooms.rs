@@ -810,7 +810,7 @@ mod tests {
             team_id: None,
             team_name: Some("t1".into()),
         };
-        let mut room_id = |s: &mut Store, name: &str| {
+        let room_id = |s: &mut Store, name: &str| {
             let idx = create(s, admin, RoomKind::Channel, named(name, &[]), NOW).unwrap();
             s.room(idx).unwrap().id.clone()
         };

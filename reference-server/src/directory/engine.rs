@@ -541,6 +541,11 @@ impl<D: Doc + Sync> Engine<D> {
         });
     }
 
+    /// How many positions hold a document.
+    pub fn doc_count(&self) -> usize {
+        self.docs.iter().filter(|d| d.is_some()).count()
+    }
+
     pub fn doc(&self, idx: u32) -> Option<&D> {
         self.docs.get(idx as usize).and_then(Option::as_ref)
     }

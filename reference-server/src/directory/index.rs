@@ -413,6 +413,25 @@ impl DirectoryIndex {
         tracing::debug!("postings trimmed in {:?}", started.elapsed());
     }
 
+    /// Takes the users' index out, leaving an empty one, so that another thread can sort it
+    /// while this one stores rooms (which never read it). [`DirectoryIndex::put_users`] puts it
+    /// back.
+    pub fn take_users(&mut self) -> Engine<UserDoc> {
+        std::mem::replace(&mut self.users, Engine::new(5, USER_ORDERS, 1))
+    }
+
+    /// Puts back what [`DirectoryIndex::take_users`] took.
+    ///
+    /// # Panics
+    /// When a user was indexed in the meantime: it would be lost.
+    pub fn put_users(&mut self, users: Engine<UserDoc>) {
+        let meanwhile = std::mem::replace(&mut self.users, users);
+        assert!(
+            meanwhile.doc_count() == 0,
+            "users were indexed while the users' index was out"
+        );
+    }
+
     /// Finishes the orders of a bulk load (see [`Engine::settle`]).
     pub fn settle(&self) {
         self.users.settle();
