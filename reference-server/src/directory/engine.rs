@@ -428,29 +428,50 @@ fn sort_by_chunks(
     }
 }
 
+/// Documents in `_id` order and each one's place in it: the tie-break of a bulk sort, made once
+/// for all the orders a settle sorts.
+struct IdRanks {
+    by_id: Vec<u32>,
+    /// By document position; only the positions in `by_id` are meaningful.
+    rank: Vec<u32>,
+}
+
+impl IdRanks {
+    fn of<D: Doc>(docs: &[Option<D>], items: impl Iterator<Item = u32>) -> Self {
+        let id = |d: u32| docs[d as usize].as_ref().expect("ranked doc exists").id();
+        let mut entries: Vec<Entry> = items
+            .map(|d| Entry::new(Chunk::of(Key::Str(id(d)), 0), d, false))
+            .collect();
+        // `_id`s are unique: no run of equal ids is left for `on_equal`.
+        sort_by_chunks(
+            &mut entries,
+            |e, offset| Chunk::of(Key::Str(id(e.tie)), offset),
+            |_| {},
+        );
+        let by_id: Vec<u32> = entries.into_iter().map(|e| e.tie).collect();
+        let mut rank = vec![0; docs.len()];
+        for (r, &d) in (0..).zip(&by_id) {
+            rank[d as usize] = r;
+        }
+        IdRanks { by_id, rank }
+    }
+}
+
 /// Sorts `items` (document positions) by `(key(order), _id)`, chunk by chunk.
-fn sort_bulk<D: Doc>(items: &[u32], docs: &[Option<D>], order: usize) -> Vec<u32> {
+fn sort_bulk<D: Doc>(items: &[u32], docs: &[Option<D>], order: usize, ids: &IdRanks) -> Vec<u32> {
     let doc = |d: u32| docs[d as usize].as_ref().expect("ordered doc exists");
-    // First by `_id` (unique), so that a rank among these items stands for it.
-    let mut by_id: Vec<Entry> = items
+    let mut entries: Vec<Entry> = items
         .iter()
-        .map(|&d| Entry::new(Chunk::of(Key::Str(doc(d).id()), 0), d, false))
-        .collect();
-    sort_by_chunks(
-        &mut by_id,
-        |e, offset| Chunk::of(Key::Str(doc(e.tie).id()), offset),
-        |_| {},
-    );
-    let by_id: Vec<u32> = by_id.into_iter().map(|e| e.tie).collect();
-    let mut entries: Vec<Entry> = by_id
-        .iter()
-        .zip(0..)
-        .map(|(&d, rank)| {
+        .map(|&d| {
             let (primary, secondary) = doc(d).key(order);
-            Entry::new(Chunk::of(primary, 0), rank, secondary != Key::Missing)
+            Entry::new(
+                Chunk::of(primary, 0),
+                ids.rank[d as usize],
+                secondary != Key::Missing,
+            )
         })
         .collect();
-    let doc_at = |e: &Entry| by_id[e.tie as usize];
+    let doc_at = |e: &Entry| ids.by_id[e.tie as usize];
     sort_by_chunks(
         &mut entries,
         |e, offset| Chunk::of(doc(doc_at(e)).key(order).0, offset),
@@ -463,7 +484,9 @@ fn sort_bulk<D: Doc>(items: &[u32], docs: &[Option<D>], order: usize) -> Vec<u32
     entries.iter().map(doc_at).collect()
 }
 
-fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
+/// Merges an order's pending writes. `ids` ranks (at least) the pending documents by `_id`;
+/// without it a large merge ranks them itself.
+fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize, ids: Option<&IdRanks>) {
     if s.pending.is_empty() {
         return;
     }
@@ -478,7 +501,15 @@ fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize) {
         }
         return;
     }
-    let pending = sort_bulk(&pending, docs, order);
+    let local;
+    let ids = match ids {
+        Some(ids) => ids,
+        None => {
+            local = IdRanks::of(docs, pending.iter().copied());
+            &local
+        }
+    };
+    let pending = sort_bulk(&pending, docs, order, ids);
     let old = std::mem::take(&mut s.sorted);
     if old.is_empty() {
         s.sorted = pending;
@@ -607,7 +638,7 @@ impl<D: Doc + Sync> Engine<D> {
             };
             if let (true, Some(o)) = (changed[order], old) {
                 let s = groups[o.group() as usize].get_mut();
-                merge_pending(s, &self.docs, order);
+                merge_pending(s, &self.docs, order, None);
                 if let Ok(at) = s
                     .sorted
                     .binary_search_by(|&e| compare(&self.docs, order, e, idx))
@@ -648,10 +679,17 @@ impl<D: Doc + Sync> Engine<D> {
     /// Merges every pending order now, so that the first search after a bulk load does not pay
     /// for it.
     pub fn settle(&self) {
-        // Each order sorts on its own, so the cores share them.
+        // Each order sorts on its own, so the cores share them, with one ranking by `_id`.
         let jobs: Vec<(usize, usize)> = (0..self.orders.len())
             .flat_map(|order| (0..self.orders[order].len()).map(move |group| (order, group)))
             .collect();
+        let large = jobs
+            .iter()
+            .any(|&(order, group)| self.orders[order][group].read().pending.len() > 64);
+        let ids = large.then(|| {
+            let present = (0..).zip(&self.docs).filter(|(_, d)| d.is_some());
+            IdRanks::of(&self.docs, present.map(|(i, _)| i))
+        });
         let next = std::sync::atomic::AtomicUsize::new(0);
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
@@ -662,7 +700,7 @@ impl<D: Doc + Sync> Engine<D> {
                     while let Some(&(order, group)) =
                         jobs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
                     {
-                        drop(self.sorted(order, group));
+                        drop(self.sorted_with(order, group, ids.as_ref()));
                     }
                 });
             }
@@ -670,6 +708,15 @@ impl<D: Doc + Sync> Engine<D> {
     }
 
     fn sorted(&self, order: usize, group: usize) -> RwLockReadGuard<'_, Sorted> {
+        self.sorted_with(order, group, None)
+    }
+
+    fn sorted_with(
+        &self,
+        order: usize,
+        group: usize,
+        ids: Option<&IdRanks>,
+    ) -> RwLockReadGuard<'_, Sorted> {
         let lock = &self.orders[order][group];
         {
             let read = lock.read();
@@ -678,7 +725,7 @@ impl<D: Doc + Sync> Engine<D> {
             }
         }
         let mut write = lock.write();
-        merge_pending(&mut write, &self.docs, order);
+        merge_pending(&mut write, &self.docs, order, ids);
         RwLockWriteGuard::downgrade(write)
     }
 
@@ -892,7 +939,7 @@ mod tests {
     proptest! {
         #[test]
         fn a_bulk_sort_orders_as_the_comparison_does(
-            keys in proptest::collection::vec(key_doc(), 65..400),
+            keys in proptest::collection::vec(key_doc(), 130..400),
             ids in Just((0..400u32).collect::<Vec<_>>()).prop_shuffle(),
         ) {
             let docs: Vec<Option<KeyDoc>> = keys
@@ -907,10 +954,20 @@ mod tests {
             let items: Vec<u32> = (0..docs.len() as u32).rev().collect();
             let mut expected = items.clone();
             expected.sort_by(|&a, &b| compare(&docs, 0, a, b));
-            prop_assert_eq!(sort_bulk(&items, &docs, 0), expected.clone());
-            // The same through an order's pending writes, into an empty and a filled order.
+            let ids = IdRanks::of(&docs, items.iter().copied());
+            prop_assert_eq!(sort_bulk(&items, &docs, 0, &ids), expected.clone());
+            // Ranks made over more documents than are sorted, as a settle makes them.
+            let all = IdRanks::of(&docs, 0..docs.len() as u32);
+            let (odd, even): (Vec<u32>, Vec<u32>) = items.iter().partition(|&&d| d % 2 == 1);
+            let mut expected_odd = odd.clone();
+            expected_odd.sort_by(|&a, &b| compare(&docs, 0, a, b));
+            prop_assert_eq!(sort_bulk(&odd, &docs, 0, &all), expected_odd.clone());
+            // Through an order's pending writes: into an empty order, and into a filled one.
             let mut s = Sorted { sorted: Vec::new(), pending: items.clone() };
-            merge_pending(&mut s, &docs, 0);
+            merge_pending(&mut s, &docs, 0, None);
+            prop_assert_eq!(&s.sorted, &expected);
+            let mut s = Sorted { sorted: expected_odd, pending: even };
+            merge_pending(&mut s, &docs, 0, Some(&all));
             prop_assert_eq!(&s.sorted, &expected);
         }
     }
