@@ -21,7 +21,7 @@ use crate::model::{
     self, Email, Room, RoomType, Status, StoredToken, Team, TeamType, User, UserKind,
 };
 use crate::secret;
-use crate::store::Store;
+use crate::store::{PreparedUser, Store};
 use crate::time::{self, Millis};
 
 /// Why a fixture could not be loaded: the file, the place in it, and the problem.
@@ -195,9 +195,9 @@ fn fixture_error(file: &str, (path, problem): Problem) -> FixtureError {
 fn load_users(file: &str, text: &str, now: Millis) -> Result<(Store, FileRest), FixtureError> {
     let started = std::time::Instant::now();
     let (parsed, built) = std::thread::scope(|scope| {
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<FixtureUser>>(16);
-        let builder = scope.spawn(move || build_users(batches.into_iter().flatten(), now));
-        let parsed = parse_streaming(text, sender);
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(16);
+        let builder = scope.spawn(move || build_users(batches.into_iter().flatten()));
+        let parsed = parse_streaming(text, sender, now);
         let built = builder.join().expect("the fixture builder does not panic");
         (parsed, built)
     });
@@ -242,21 +242,26 @@ struct FileRest {
 /// Users go to the builder in batches: one hand-over per user costs more than storing it.
 const USER_BATCH: usize = 256;
 
-/// Parses a fixture file with the same rules as [`FixtureFile`], sending its users to `users`
-/// in batches. Stops early when the receiver is gone (the builder refused a user).
+type Prepared = Result<PreparedUser, Problem>;
+
+/// Parses a fixture file with the same rules as [`FixtureFile`], sending its users, prepared
+/// for the store, to `users` in batches. Stops early when the receiver is gone (the builder
+/// refused a user).
 fn parse_streaming(
     text: &str,
-    users: std::sync::mpsc::SyncSender<Vec<FixtureUser>>,
+    users: std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    now: Millis,
 ) -> Result<FileRest, serde_json::Error> {
     use serde::de::DeserializeSeed;
     let mut de = serde_json::Deserializer::from_str(text);
-    let rest = FileSeed { users }.deserialize(&mut de)?;
+    let rest = FileSeed { users, now }.deserialize(&mut de)?;
     de.end()?;
     Ok(rest)
 }
 
 struct FileSeed {
-    users: std::sync::mpsc::SyncSender<Vec<FixtureUser>>,
+    users: std::sync::mpsc::SyncSender<Vec<Prepared>>,
+    now: Millis,
 }
 
 const FILE_FIELDS: &[&str] = &["description", "users", "rooms", "teams"];
@@ -289,7 +294,7 @@ impl<'de> serde::de::Visitor<'de> for FileSeed {
             }
             match field {
                 0 => drop(map.next_value::<Option<String>>()?),
-                1 => map.next_value_seed(UsersSeed(&self.users))?,
+                1 => map.next_value_seed(UsersSeed(&self.users, self.now))?,
                 2 => rest.rooms = map.next_value()?,
                 _ => rest.teams = map.next_value()?,
             }
@@ -301,7 +306,7 @@ impl<'de> serde::de::Visitor<'de> for FileSeed {
     }
 }
 
-struct UsersSeed<'a>(&'a std::sync::mpsc::SyncSender<Vec<FixtureUser>>);
+struct UsersSeed<'a>(&'a std::sync::mpsc::SyncSender<Vec<Prepared>>, Millis);
 
 impl<'de> serde::de::DeserializeSeed<'de> for UsersSeed<'_> {
     type Value = ();
@@ -320,10 +325,10 @@ impl<'de> serde::de::Visitor<'de> for UsersSeed<'_> {
 
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut batch = Vec::with_capacity(USER_BATCH);
-        loop {
+        for i in 0.. {
             let user = seq.next_element::<FixtureUser>()?;
             let done = user.is_none();
-            batch.extend(user);
+            batch.extend(user.map(|u| prepare_user(i, u, self.1)));
             if (done && !batch.is_empty()) || batch.len() == USER_BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(USER_BATCH));
                 if self.0.send(full).is_err() {
@@ -332,9 +337,10 @@ impl<'de> serde::de::Visitor<'de> for UsersSeed<'_> {
                 }
             }
             if done {
-                return Ok(());
+                break;
             }
         }
+        Ok(())
     }
 }
 
@@ -366,70 +372,74 @@ fn non_empty(path: impl FnOnce() -> String, value: &str, what: &str) -> Result<(
 
 /// Stores the users as they come, in a bulk load that [`build_rooms`] ends.
 fn build_users(
-    users: impl IntoIterator<Item = FixtureUser>,
-    now: Millis,
+    users: impl IntoIterator<Item = Result<PreparedUser, Problem>>,
 ) -> Result<Store, Problem> {
     let mut store = Store::new();
     store.begin_bulk_load();
-    for (i, u) in users.into_iter().enumerate() {
-        let p = |field: &str| format!("users[{i}].{field}");
-        non_empty(|| p("_id"), &u.id, "_id")?;
-        if let Some(username) = &u.username {
-            non_empty(|| p("username"), username, "username")?;
-        }
-        let created_at = when(|| p("createdAt"), u.created_at.as_deref(), now, now)?;
-        let updated_at = when(|| p("_updatedAt"), u.updated_at.as_deref(), created_at, now)?;
-        let status_expires_at = match &u.status_expires_at {
-            None => None,
-            Some(v) => Some(at(
-                || p("statusExpiresAt"),
-                time::parse_fixture_time(v, now),
-            )?),
-        };
-        let tokens = u
-            .tokens
-            .iter()
-            .enumerate()
-            .map(|(t, tok)| {
-                non_empty(
-                    || format!("users[{i}].tokens[{t}].token"),
-                    &tok.token,
-                    "a token",
-                )?;
-                Ok(StoredToken {
-                    hashed: secret::hash_token(&tok.token),
-                    personal_name: Some(tok.name.clone().unwrap_or_else(|| format!("fixture-{t}"))),
-                    created_at,
-                })
-            })
-            .collect::<Result<Vec<_>, Problem>>()?;
-        let user = User {
-            id: u.id,
-            username: u.username,
-            name: u.name,
-            status: u.status,
-            utc_offset: u.utc_offset,
-            status_text: u.status_text,
-            status_source: u.status_source,
-            status_expires_at,
-            avatar_etag: u.avatar_etag,
-            created_at,
-            updated_at,
-            emails: u.emails,
-            bio: u.bio,
-            nickname: u.nickname,
-            active: u.active,
-            roles: u.roles.map_or_else(model::default_roles, Arc::from),
-            kind: u.kind,
-            federation: u.federation.map(Box::new),
-            password: u.password.as_deref().map(secret::hash_password),
-            tokens,
-        };
+    for (i, user) in users.into_iter().enumerate() {
         store
-            .insert_user(user)
+            .insert_prepared_user(user?)
             .map_err(|e| (format!("users[{i}]"), e.to_string()))?;
     }
     Ok(store)
+}
+
+/// The `i`th user of a fixture, with its directory entry (made on the parser's thread).
+fn prepare_user(i: usize, u: FixtureUser, now: Millis) -> Result<PreparedUser, Problem> {
+    let p = |field: &str| format!("users[{i}].{field}");
+    non_empty(|| p("_id"), &u.id, "_id")?;
+    if let Some(username) = &u.username {
+        non_empty(|| p("username"), username, "username")?;
+    }
+    let created_at = when(|| p("createdAt"), u.created_at.as_deref(), now, now)?;
+    let updated_at = when(|| p("_updatedAt"), u.updated_at.as_deref(), created_at, now)?;
+    let status_expires_at = match &u.status_expires_at {
+        None => None,
+        Some(v) => Some(at(
+            || p("statusExpiresAt"),
+            time::parse_fixture_time(v, now),
+        )?),
+    };
+    let tokens = u
+        .tokens
+        .iter()
+        .enumerate()
+        .map(|(t, tok)| {
+            non_empty(
+                || format!("users[{i}].tokens[{t}].token"),
+                &tok.token,
+                "a token",
+            )?;
+            Ok(StoredToken {
+                hashed: secret::hash_token(&tok.token),
+                personal_name: Some(tok.name.clone().unwrap_or_else(|| format!("fixture-{t}"))),
+                created_at,
+            })
+        })
+        .collect::<Result<Vec<_>, Problem>>()?;
+    let user = User {
+        id: u.id,
+        username: u.username,
+        name: u.name,
+        status: u.status,
+        utc_offset: u.utc_offset,
+        status_text: u.status_text,
+        status_source: u.status_source,
+        status_expires_at,
+        avatar_etag: u.avatar_etag,
+        created_at,
+        updated_at,
+        emails: u.emails,
+        bio: u.bio,
+        nickname: u.nickname,
+        active: u.active,
+        roles: u.roles.map_or_else(model::default_roles, Arc::from),
+        kind: u.kind,
+        federation: u.federation.map(Box::new),
+        password: u.password.as_deref().map(secret::hash_password),
+        tokens,
+    };
+    Ok(PreparedUser::new(user))
 }
 
 /// Adds the teams and rooms to a store holding the fixture's users, and ends the bulk load.
@@ -676,6 +686,12 @@ mod tests {
         // A refused user does not hide a broken file after it.
         let e = err(r#"{"users":[{"_id":"a"},{"_id":"a"}],"rooms":["#);
         assert!(e.contains("EOF"), "{e}");
+        // Users are prepared on the parser's thread and stored on another: the first bad user
+        // is the one reported, whichever thread found it.
+        let e = err(r#"{"users":[{"_id":"a"},{"_id":"a"},{"_id":"b","createdAt":"nope"}]}"#);
+        assert!(e.starts_with("f.json: at users[1]:"), "{e}");
+        let e = err(r#"{"users":[{"_id":"a","createdAt":"nope"},{"_id":"a"}]}"#);
+        assert!(e.starts_with("f.json: at users[0].createdAt:"), "{e}");
         // Rooms may come before the users they name.
         let store = load_str(
             "f.json",

@@ -22,6 +22,7 @@ use std::collections::{BTreeSet, HashMap};
 use bytes::Bytes;
 use parking_lot::Mutex;
 
+use crate::directory::index::UserDoc;
 use crate::directory::DirectoryIndex;
 use crate::model::{Room, RoomIdx, Team, User, UserIdx};
 use crate::permissions::PermissionTable;
@@ -135,6 +136,21 @@ impl RoomList {
 
     fn contains(&self, room: RoomIdx) -> bool {
         self.0.binary_search(&room).is_ok()
+    }
+}
+
+/// A user with its directory entry, made before the user is stored: a fixture load makes
+/// entries on the parser's thread while another thread stores the users.
+#[derive(Debug)]
+pub struct PreparedUser {
+    user: User,
+    doc: UserDoc,
+}
+
+impl PreparedUser {
+    pub fn new(user: User) -> Self {
+        let doc = UserDoc::new(&user);
+        Self { user, doc }
     }
 }
 
@@ -320,6 +336,12 @@ impl Store {
 
     /// Adds a user. Its `updated_at` is kept as given.
     pub fn insert_user(&mut self, user: User) -> Result<UserIdx, StoreError> {
+        self.insert_prepared_user(PreparedUser::new(user))
+    }
+
+    /// Adds a user whose directory entry was made beforehand, maybe on another thread.
+    pub fn insert_prepared_user(&mut self, prepared: PreparedUser) -> Result<UserIdx, StoreError> {
+        let PreparedUser { user, doc } = prepared;
         if self.user_idx(&user.id).is_some() {
             return Err(StoreError::DuplicateUserId(user.id.into()));
         }
@@ -339,7 +361,8 @@ impl Store {
         let idx = self.users.len() as UserIdx;
         self.users.push(Some(user));
         self.user_rooms.push(RoomList::default());
-        self.index_user(idx);
+        self.index_keys(idx);
+        self.directory.upsert_user_doc(idx, doc);
         Ok(idx)
     }
 
@@ -395,6 +418,15 @@ impl Store {
     }
 
     fn index_user(&mut self, idx: UserIdx) {
+        self.index_keys(idx);
+        let user = self.users[idx as usize]
+            .as_ref()
+            .expect("indexed user exists");
+        self.directory.upsert_user(idx, user);
+    }
+
+    /// Indexes a user everywhere but in the directory.
+    fn index_keys(&mut self, idx: UserIdx) {
         let user = self.users[idx as usize]
             .as_ref()
             .expect("indexed user exists");
@@ -413,7 +445,6 @@ impl Store {
             self.in_full_list.insert(idx);
             *self.full_list_cache.get_mut() = None;
         }
-        self.directory.upsert_user(idx, user);
     }
 
     fn unindex_user(&mut self, idx: UserIdx) {

@@ -444,6 +444,12 @@ impl DirectoryIndex {
         self.set_user(idx, Some(UserDoc::new(user)));
     }
 
+    /// Indexes a user whose entry was made beforehand from the same user (a bulk load makes
+    /// entries on the parser's thread).
+    pub fn upsert_user_doc(&mut self, idx: UserIdx, doc: UserDoc) {
+        self.set_user(idx, Some(doc));
+    }
+
     pub fn remove_user(&mut self, idx: UserIdx) {
         self.set_user(idx, None);
     }
