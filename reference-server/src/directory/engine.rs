@@ -936,6 +936,25 @@ mod tests {
         (primary, proptest::option::weighted(0.3, "[ab]{0,10}"))
     }
 
+    #[test]
+    fn a_settle_leaves_no_merge_for_the_first_read() {
+        let mut engine = Engine::<KeyDoc>::new(0, 1, 1);
+        for n in 0..100u32 {
+            let doc = KeyDoc {
+                id: format!("id{n:03}"),
+                primary: Some(Ok(i64::from(n % 7))),
+                secondary: None,
+            };
+            engine.upsert(n, Some(doc));
+        }
+        engine.settle();
+        let order = engine.orders[0][0].read();
+        assert!(order.pending.is_empty());
+        let mut expected: Vec<u32> = (0..100).collect();
+        expected.sort_by(|&a, &b| compare(&engine.docs, 0, a, b));
+        assert_eq!(order.sorted, expected);
+    }
+
     proptest! {
         #[test]
         fn a_bulk_sort_orders_as_the_comparison_does(
