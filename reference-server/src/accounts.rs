@@ -82,10 +82,13 @@ pub fn login(store: &mut Store, request: &LoginRequest, now: Millis) -> Option<S
             let stored = store.user(idx)?.password.as_ref()?;
             secret::password_matches(stored, password).then_some(idx)?
         }
-        LoginRequest::Resume { token } => store
-            .users()
-            .find(|(_, u)| secret::token_matches(&u.tokens, token))
-            .map(|(idx, _)| idx)?,
+        LoginRequest::Resume { token } => {
+            let presented = secret::hash_token(token);
+            store
+                .users()
+                .find(|(_, u)| secret::token_matches(&u.tokens, &presented))
+                .map(|(idx, _)| idx)?
+        }
     };
     if !store.user(idx)?.active {
         return None;
@@ -173,7 +176,10 @@ mod tests {
         let session = login(&mut s, &req, 42).unwrap();
         let alice = s.user(0).unwrap();
         assert_eq!(alice.updated_at, 42);
-        assert!(secret::token_matches(&alice.tokens, &session.token));
+        assert!(secret::token_matches(
+            &alice.tokens,
+            &secret::hash_token(&session.token)
+        ));
         let resumed = login(
             &mut s,
             &LoginRequest::Resume {
@@ -221,8 +227,14 @@ mod tests {
         let second = login(&mut s, &req, 2).unwrap();
         assert!(logout(&mut s, 0, &secret::hash_token(&first.token), 3));
         let alice = s.user(0).unwrap();
-        assert!(!secret::token_matches(&alice.tokens, &first.token));
-        assert!(secret::token_matches(&alice.tokens, &second.token));
+        assert!(!secret::token_matches(
+            &alice.tokens,
+            &secret::hash_token(&first.token)
+        ));
+        assert!(secret::token_matches(
+            &alice.tokens,
+            &secret::hash_token(&second.token)
+        ));
         assert!(!logout(&mut s, 0, &secret::hash_token(&first.token), 4));
     }
 }

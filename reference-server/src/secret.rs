@@ -18,14 +18,14 @@ pub fn hash_token(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// `true` when one of `tokens` was issued for `token`; every stored token is compared, each in
-/// constant time, so the answer's timing does not depend on where or whether the token matches.
-pub fn token_matches(tokens: &[StoredToken], token: &str) -> bool {
-    let presented = hash_token(token);
+/// `true` when one of `tokens` was issued for the token whose [`hash_token`] is `presented`;
+/// every stored token is compared, each in constant time, so the answer's timing does not depend
+/// on where or whether the token matches. Callers hash once, however many users they look at.
+pub fn token_matches(tokens: &[StoredToken], presented: &[u8; 32]) -> bool {
     tokens
         .iter()
         .fold(subtle::Choice::from(0), |found, stored| {
-            found | stored.hashed.ct_eq(&presented)
+            found | stored.hashed.ct_eq(presented)
         })
         .into()
 }
@@ -86,10 +86,10 @@ mod tests {
     #[test]
     fn a_token_matches_only_its_own_hash() {
         let tokens = vec![stored("first"), stored("second")];
-        assert!(token_matches(&tokens, "first"));
-        assert!(token_matches(&tokens, "second"));
-        assert!(!token_matches(&tokens, "third"));
-        assert!(!token_matches(&[], "first"));
+        assert!(token_matches(&tokens, &hash_token("first")));
+        assert!(token_matches(&tokens, &hash_token("second")));
+        assert!(!token_matches(&tokens, &hash_token("third")));
+        assert!(!token_matches(&[], &hash_token("first")));
     }
 
     #[test]

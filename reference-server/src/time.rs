@@ -12,9 +12,7 @@ All instants are milliseconds since the Unix epoch (`i64`), as JavaScript's `Dat
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-use chrono::{
-    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc,
-};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -77,33 +75,69 @@ pub fn to_iso(ms: Millis) -> String {
     String::from_utf8(out).expect("an ISO date is ASCII")
 }
 
-/// [`to_iso`] appended to `out`. Four-digit years, all that real data holds, are written digit by
-/// digit (a page of users writes one per user); other years go through chrono's formatter.
+/// [`to_iso`] appended to `out`. Four-digit years, all that real data holds, are computed with
+/// integer arithmetic and written digit by digit (a page of users writes one per user); other
+/// years go through chrono's formatter.
 pub fn write_iso(out: &mut Vec<u8>, ms: Millis) {
-    let Some(t) = DateTime::<Utc>::from_timestamp_millis(ms) else {
-        out.extend_from_slice(b"invalid date");
-        return;
-    };
-    let year = t.year();
+    let (days, ms_of_day) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS));
+    let (year, month, day) = civil_from_days(days);
     if !(0..=9999).contains(&year) {
-        out.extend_from_slice(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().as_bytes());
+        match DateTime::<Utc>::from_timestamp_millis(ms) {
+            Some(t) => {
+                out.extend_from_slice(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string().as_bytes())
+            }
+            None => out.extend_from_slice(b"invalid date"),
+        }
         return;
     }
+    let ms_of_day = ms_of_day as u32;
+    let seconds = ms_of_day / 1000;
+    let year = year as u32;
     let mut text = *b"0000-00-00T00:00:00.000Z";
-    let mut put = |at: usize, width: usize, mut n: u32| {
-        for i in (at..at + width).rev() {
-            text[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
+    let mut put_two = |at: usize, n: u32| {
+        text[at..at + 2].copy_from_slice(&TWO_DIGITS[2 * n as usize..2 * n as usize + 2]);
     };
-    put(0, 4, year as u32);
-    put(5, 2, t.month());
-    put(8, 2, t.day());
-    put(11, 2, t.hour());
-    put(14, 2, t.minute());
-    put(17, 2, t.second());
-    put(20, 3, t.timestamp_subsec_millis());
+    put_two(0, year / 100);
+    put_two(2, year % 100);
+    put_two(5, month);
+    put_two(8, day);
+    put_two(11, seconds / 3600);
+    put_two(14, seconds / 60 % 60);
+    put_two(17, seconds % 60);
+    put_two(21, ms_of_day % 100);
+    text[20] = b'0' + (ms_of_day % 1000 / 100) as u8;
     out.extend_from_slice(&text);
+}
+
+/// "00" to "99", for writing two digits at once.
+const TWO_DIGITS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+const DAY_MS: Millis = 86_400_000;
+
+/// The proleptic Gregorian (year, month, day) of a count of days since 1970-01-01: Howard
+/// Hinnant's `civil_from_days` (<https://howardhinnant.github.io/date_algorithms.html>). Exact for
+/// every day an `i64` of milliseconds can name.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153; // March is 0
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses an ISO 8601 datetime (or an RFC 2822 date, which Rocket.Chat's `new Date()` also reads).
@@ -296,6 +330,20 @@ mod tests {
             let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
             assert_eq!(to_iso(ms), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn iso_rendering_agrees_with_chrono(ms in -70_000_000_000_000i64..260_000_000_000_000) {
+            let t = DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+            proptest::prop_assert_eq!(to_iso(ms), t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
+    }
+
+    #[test]
+    fn out_of_range_instants_are_invalid_dates() {
+        assert_eq!(to_iso(i64::MAX), "invalid date");
+        assert_eq!(to_iso(i64::MIN), "invalid date");
     }
 
     #[test]

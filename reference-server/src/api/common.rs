@@ -121,10 +121,9 @@ impl Caller {
         let store = state.store.read();
         let idx = store.user_idx(user_id)?;
         let user = store.user(idx)?;
-        (user.active && secret::token_matches(&user.tokens, token)).then(|| Caller {
-            idx,
-            token_hash: secret::hash_token(token),
-        })
+        let token_hash = secret::hash_token(token);
+        (user.active && secret::token_matches(&user.tokens, &token_hash))
+            .then_some(Caller { idx, token_hash })
     }
 }
 

@@ -264,6 +264,20 @@ impl Bitmap {
 struct Sorted {
     sorted: Vec<u32>,
     pending: Vec<u32>,
+    /// `rank[d]`: where document `d` stands in `sorted`, so that a page of matches sorts by
+    /// numbers. Made by the first page that needs it ([`Engine::ranked`]) and emptied whenever
+    /// documents join `sorted` (a removal leaves the others' ranks in order).
+    rank: Vec<u32>,
+}
+
+impl Sorted {
+    fn rank_all(&mut self, docs: usize) {
+        self.rank.clear();
+        self.rank.resize(docs, u32::MAX);
+        for (at, &d) in (0..).zip(&self.sorted) {
+            self.rank[d as usize] = at;
+        }
+    }
 }
 
 /// A page of results and the number of matches regardless of paging.
@@ -491,6 +505,7 @@ fn merge_pending<D: Doc>(s: &mut Sorted, docs: &[Option<D>], order: usize, ids: 
         return;
     }
     let pending = std::mem::take(&mut s.pending);
+    s.rank.clear();
     if pending.len() <= 64 {
         for p in pending {
             let at = s
@@ -711,6 +726,26 @@ impl<D: Doc + Sync> Engine<D> {
         self.sorted_with(order, group, None)
     }
 
+    /// Every group of `order`, merged and ranked, read-locked in group order.
+    fn ranked(&self, order: usize) -> Vec<RwLockReadGuard<'_, Sorted>> {
+        for lock in &self.orders[order] {
+            let unranked = {
+                let read = lock.read();
+                !read.pending.is_empty() || (read.rank.is_empty() && !read.sorted.is_empty())
+            };
+            if unranked {
+                let mut write = lock.write();
+                merge_pending(&mut write, &self.docs, order, None);
+                if write.rank.is_empty() {
+                    write.rank_all(self.docs.len());
+                }
+            }
+        }
+        // Nothing can unrank them now: a write needs `&mut self`. No write lock is held while
+        // waiting for another lock, and read locks are taken in one order, so no deadlock.
+        self.orders[order].iter().map(|lock| lock.read()).collect()
+    }
+
     fn sorted_with(
         &self,
         order: usize,
@@ -785,15 +820,25 @@ impl<D: Doc + Sync> Engine<D> {
         let walk_cost = want as f64 * (self.indexed.max(1) as f64 / total as f64);
         let select_cost = total as f64 * 8.0;
         if total <= 4096 || select_cost <= walk_cost {
-            let mut hits = hits;
-            let cmp = |a: &u32, b: &u32| self.full_compare(spec, *a, *b);
+            // Group first, then the position in the group's order: unique, so the page is too.
+            let ranked = self.ranked(spec.order);
+            let mut keyed: Vec<(u64, u32)> = hits
+                .iter()
+                .map(|&d| {
+                    let group = self.doc(d).expect("hit").group();
+                    let rank = ranked[group as usize].rank[d as usize];
+                    let rank = if spec.descending { !rank } else { rank };
+                    ((u64::from(group) << 32) | u64::from(rank), d)
+                })
+                .collect();
+            drop(ranked);
             if want < total {
-                hits.select_nth_unstable_by(want - 1, cmp);
-                hits.truncate(want);
+                keyed.select_nth_unstable(want - 1);
+                keyed.truncate(want);
             }
-            hits.sort_unstable_by(cmp);
+            keyed.sort_unstable();
             return Page {
-                items: hits[spec.offset..].to_vec(),
+                items: keyed[spec.offset..].iter().map(|&(_, d)| d).collect(),
                 total,
             };
         }
@@ -802,17 +847,6 @@ impl<D: Doc + Sync> Engine<D> {
             bits.set(d);
         }
         self.walk(spec, groups, &|d, _| bits.get(d), Some(total))
-    }
-
-    /// The order of a page: group first, then key and `_id` in the page's direction.
-    fn full_compare(&self, spec: PageSpec, a: u32, b: u32) -> Ordering {
-        let (da, db) = (self.doc(a).expect("hit"), self.doc(b).expect("hit"));
-        let within = compare(&self.docs, spec.order, a, b);
-        da.group().cmp(&db.group()).then(if spec.descending {
-            within.reverse()
-        } else {
-            within
-        })
     }
 
     fn walk(
@@ -982,10 +1016,10 @@ mod tests {
             expected_odd.sort_by(|&a, &b| compare(&docs, 0, a, b));
             prop_assert_eq!(sort_bulk(&odd, &docs, 0, &all), expected_odd.clone());
             // Through an order's pending writes: into an empty order, and into a filled one.
-            let mut s = Sorted { sorted: Vec::new(), pending: items.clone() };
+            let mut s = Sorted { pending: items.clone(), ..Sorted::default() };
             merge_pending(&mut s, &docs, 0, None);
             prop_assert_eq!(&s.sorted, &expected);
-            let mut s = Sorted { sorted: expected_odd, pending: even };
+            let mut s = Sorted { sorted: expected_odd, pending: even, ..Sorted::default() };
             merge_pending(&mut s, &docs, 0, Some(&all));
             prop_assert_eq!(&s.sorted, &expected);
         }
