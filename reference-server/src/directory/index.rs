@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::engine::{Doc, Engine, Key, Page, PageSpec};
 use super::fold::fold;
+use super::items::UserItems;
 use crate::model::{Room, RoomIdx, RoomType, User, UserIdx};
 
 /// A user field the directory can search.
@@ -370,6 +371,7 @@ pub struct DirectoryIndex {
     local_users: usize,
     federated_users: usize,
     rooms_per_team: HashMap<Box<str>, usize>,
+    user_items: UserItems,
 }
 
 impl Default for DirectoryIndex {
@@ -381,6 +383,7 @@ impl Default for DirectoryIndex {
             local_users: 0,
             federated_users: 0,
             rooms_per_team: HashMap::new(),
+            user_items: UserItems::default(),
         }
     }
 }
@@ -464,6 +467,12 @@ impl DirectoryIndex {
         self.local_users = self.local_users - old_local + new_local;
         self.federated_users = self.federated_users - old_fed + new_fed;
         self.users.upsert(idx, doc);
+        self.user_items.forget(idx);
+    }
+
+    /// The users' items as pages list them.
+    pub fn user_items(&self) -> &UserItems {
+        &self.user_items
     }
 
     /// Indexes a new or changed room (members included: `usersCount` is a sort key).
@@ -809,6 +818,24 @@ mod tests {
         index.upsert_user(0, &inactive);
         assert_eq!(index.search_users(&search("")).total, 0);
         assert_eq!(index.listed_users(true), 0);
+    }
+
+    #[test]
+    fn a_changed_or_removed_user_is_not_listed_from_a_kept_item() {
+        let mut index = DirectoryIndex::default();
+        let mut ana = user("a1", "ana", Status::Online, 1);
+        index.upsert_user(0, &ana);
+        let page = |index: &DirectoryIndex, u: &User| {
+            let bytes = index.user_items().page(&[0], |_| Some(u), false, 0, 1);
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        assert!(page(&index, &ana).contains(r#""username":"ana""#));
+        ana.avatar_etag = Some("changed".into());
+        index.upsert_user(0, &ana);
+        assert!(page(&index, &ana).contains(r#""avatarETag":"changed""#));
+        assert!(index.user_items().kept_bytes() > 0);
+        index.remove_user(0);
+        assert_eq!(index.user_items().kept_bytes(), 0);
     }
 
     #[test]

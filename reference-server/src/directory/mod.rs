@@ -1,6 +1,6 @@
 /*!
 `GET /api/v1/directory`, apart from HTTP: parameters ([`params`]), the rules of who sees what and
-the answer's JSON ([`search`]), and the index that makes a search over a million users cost
+the answer's JSON ([`search`], with users' items written once and kept by [`items`]), and the index that makes a search over a million users cost
 milliseconds ([`index`] over the generic [`engine`], with text folded by [`fold`]).
 
 Handlers call [`answer`] only; the store keeps the index current on every write
@@ -11,6 +11,7 @@ outside this module sees postings or orders.
 pub mod engine;
 pub mod fold;
 pub mod index;
+pub mod items;
 pub mod params;
 pub mod search;
 

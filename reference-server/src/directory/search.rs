@@ -151,9 +151,9 @@ pub fn answer(
             });
             let with_emails = sees_emails(&store.permissions, me);
             if request.fields.is_none() {
-                let users = page.items.iter().filter_map(|&i| store.user(i));
-                return Ok(user_page_bytes(
-                    users,
+                return Ok(index.user_items().page(
+                    &page.items,
+                    |i| store.user(i),
                     with_emails,
                     paging.offset,
                     page.total,
@@ -248,108 +248,6 @@ fn put(item: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     if let Some(value) = value {
         item.insert(key.to_owned(), value);
     }
-}
-
-/// Writes `s` as a JSON string: copied as it is when nothing in it needs escaping (the usual
-/// case), through serde_json otherwise. serde_json's own escaping loop was the largest single
-/// cost of a directory page.
-fn put_json_str(out: &mut Vec<u8>, s: &str) {
-    if needs_escape(s.as_bytes()) {
-        serde_json::to_writer(&mut *out, s).expect("a string serialises");
-    } else {
-        out.reserve(s.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    }
-}
-
-/// Whether JSON needs an escape for any byte of `bytes`: a control character, `"` or `\`.
-/// Eight bytes at a time ("SWAR": a byte below `n` shows as a high bit of one subtraction, exact
-/// for `n` up to 128), the last word overlapping the one before; short strings byte by byte.
-fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([1; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let has_byte_below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
-    let has_byte = |word: u64, b: u8| has_byte_below(word ^ (ONES * u64::from(b)), 1);
-    let flagged = |word: &[u8]| {
-        let word = u64::from_ne_bytes(word.try_into().expect("8 bytes"));
-        has_byte_below(word, 0x20) | has_byte(word, b'"') | has_byte(word, b'\\') != 0
-    };
-    match bytes.len() {
-        0..8 => bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\'),
-        n => bytes.chunks_exact(8).any(flagged) || flagged(&bytes[n - 8..]),
-    }
-}
-
-fn put_json_field(out: &mut Vec<u8>, key: &[u8], value: Option<&str>) {
-    if let Some(v) = value {
-        out.extend_from_slice(key);
-        put_json_str(out, v);
-    }
-}
-
-/// A user item written straight to JSON: the same bytes as [`user_item`]'s map (keys in
-/// alphabetical order, absent fields omitted) without building a `Value` tree per item.
-fn write_user_item(out: &mut Vec<u8>, user: &User, with_emails: bool) {
-    out.extend_from_slice(b"{\"_id\":");
-    put_json_str(out, &user.id);
-    put_json_field(out, b",\"avatarETag\":", user.avatar_etag.as_deref());
-    put_json_field(out, b",\"bio\":", user.bio.as_deref());
-    out.extend_from_slice(b",\"createdAt\":\"");
-    time::write_iso(out, user.created_at);
-    out.push(b'"');
-    if with_emails && !user.emails.is_empty() {
-        out.extend_from_slice(b",\"emails\":[");
-        for (i, email) in user.emails.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(b"{\"address\":");
-            put_json_str(out, &email.address);
-            out.extend_from_slice(if email.verified {
-                b",\"verified\":true}"
-            } else {
-                b",\"verified\":false}"
-            });
-        }
-        out.push(b']');
-    }
-    if let Some(federation) = &user.federation {
-        out.extend_from_slice(b",\"federation\":");
-        serde_json::to_writer(&mut *out, federation).expect("a map serialises");
-    }
-    put_json_field(out, b",\"name\":", user.name.as_deref());
-    put_json_field(out, b",\"nickname\":", user.nickname.as_deref());
-    put_json_field(out, b",\"username\":", user.username.as_deref());
-    out.push(b'}');
-}
-
-/// A whole users answer without a projection, as bytes: the envelope's keys in the order the
-/// map-built answer has them (`count`, `offset`, `result`, `success`, `total`).
-fn user_page_bytes<'a>(
-    users: impl Iterator<Item = &'a User>,
-    with_emails: bool,
-    offset: i64,
-    total: usize,
-) -> Bytes {
-    let users: Vec<&User> = users.collect();
-    let mut out = Vec::with_capacity(96 + 256 * users.len());
-    out.extend_from_slice(
-        format!(
-            "{{\"count\":{},\"offset\":{offset},\"result\":[",
-            users.len()
-        )
-        .as_bytes(),
-    );
-    for (i, user) in users.into_iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        write_user_item(&mut out, user, with_emails);
-    }
-    out.extend_from_slice(format!("],\"success\":true,\"total\":{total}}}").as_bytes());
-    Bytes::from(out)
 }
 
 /// A user as the directory lists it; absent fields are omitted.
@@ -531,66 +429,6 @@ fn exclude(value: &mut Value, path: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    proptest::proptest! {
-        #[test]
-        fn escapes_are_found_as_a_byte_scan_finds_them(
-            s in proptest::collection::vec(proptest::prop_oneof![
-                4 => 0x20u8..=0x7e,
-                1 => 0u8..0x20,
-                1 => 0x7fu8..=0xff,
-                1 => proptest::sample::select(vec![b'"', b'\\']),
-            ], 0..40)
-        ) {
-            let scan = s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
-            proptest::prop_assert_eq!(needs_escape(&s), scan);
-        }
-    }
-
-    #[test]
-    fn user_items_written_directly_match_the_map_built_ones() {
-        use crate::model::{Email, Status};
-        let plain = crate::store::tests::user("a1", "ana", Status::Online, 5);
-        let mut full = crate::store::tests::user("b2", "Bö \"quoted\"", Status::Away, 7);
-        full.name = Some("Bö\nName".into());
-        full.bio = Some("bio".into());
-        full.nickname = Some("ni\\ck\u{1}\u{7f}".into());
-        full.avatar_etag = Some("etag".into());
-        full.emails = vec![Email {
-            address: "b@example.org".into(),
-            verified: true,
-        }];
-        full.federation = Some(
-            serde_json::from_str(r#"{"origin":"matrix.example.org","avatarUrl":"x"}"#).unwrap(),
-        );
-        let mut nameless = crate::store::tests::user("c3", "c", Status::Offline, 9);
-        nameless.username = None;
-        nameless.name = None;
-        for with_emails in [false, true] {
-            let users = [&plain, &full, &nameless];
-            let fast = user_page_bytes(users.iter().copied(), with_emails, -3, 17);
-            let items: Vec<Value> = users
-                .iter()
-                .map(|u| Value::Object(user_item(u, with_emails)))
-                .collect();
-            let built = json!({
-                "result": items,
-                "count": 3,
-                "offset": -3,
-                "total": 17,
-                "success": true,
-            });
-            assert_eq!(
-                std::str::from_utf8(&fast).unwrap(),
-                serde_json::to_string(&built).unwrap()
-            );
-        }
-        let empty = user_page_bytes(std::iter::empty(), false, 0, 0);
-        assert_eq!(
-            &empty[..],
-            br#"{"count":0,"offset":0,"result":[],"success":true,"total":0}"#
-        );
-    }
 
     #[test]
     fn inclusion_keeps_id_and_reaches_into_arrays() {
