@@ -210,7 +210,7 @@ impl DirectoryApi {
         _fields: Documented<String>,
     ) -> DirectoryResponse {
         let query = req.uri().query().unwrap_or_default();
-        let settings = state.settings.read().clone();
+        let settings = state.settings.read();
         let store = state.store.read();
         match directory::answer(&store, &settings, caller.idx, query) {
             Ok(body) => DirectoryResponse::Ok(JsonBytes::new(body)),

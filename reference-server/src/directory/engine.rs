@@ -190,19 +190,18 @@ fn intersect(small: &[u32], large: &[u32]) -> Vec<u32> {
             .filter(|d| large.binary_search(d).is_ok())
             .collect();
     }
-    let mut out = Vec::with_capacity(small.len());
-    let (mut i, mut j) = (0, 0);
+    // No branch on the comparisons, which a merge of unrelated lists mispredicts about half
+    // the time: both sides step by flags, and every step writes where the next match goes.
+    let mut out = vec![0; small.len() + 1];
+    let (mut i, mut j, mut found) = (0, 0, 0);
     while i < small.len() && j < large.len() {
-        match small[i].cmp(&large[j]) {
-            Ordering::Less => i += 1,
-            Ordering::Greater => j += 1,
-            Ordering::Equal => {
-                out.push(small[i]);
-                i += 1;
-                j += 1;
-            }
-        }
+        let (a, b) = (small[i], large[j]);
+        out[found] = a;
+        found += usize::from(a == b);
+        i += usize::from(a <= b);
+        j += usize::from(b <= a);
     }
+    out.truncate(found);
     out
 }
 
