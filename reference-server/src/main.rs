@@ -9,6 +9,12 @@ use poem::{
 };
 use reference_server::{app, AppState, FixtureSource, ServerOptions, Settings};
 
+/// mimalloc rather than glibc's allocator: loading a million users allocates tens of millions of
+/// small strings (15% faster to load, for about 20 MiB more at the peak), and each directory
+/// answer makes a few dozen short-lived allocations (`cargo xtask bench` measured both).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Reference implementation of Rocket.Chat's users.presence and directory REST endpoints.
 #[derive(Debug, Parser)]
 #[command(version)]
