@@ -126,8 +126,13 @@ impl PermissionTable {
 
     /// Whether the user holds the permission through one of its roles.
     pub fn allows(&self, user: &User, permission: Permission) -> bool {
-        let roles = self.roles(permission);
-        user.roles.iter().any(|role| roles.contains(&role.as_str()))
+        match self.changed.get(permission.id()) {
+            Some(roles) => user.roles.iter().any(|role| roles.contains(role)),
+            None => {
+                let roles = permission.default_roles();
+                user.roles.iter().any(|role| roles.contains(&role.as_str()))
+            }
+        }
     }
 }
 
@@ -175,6 +180,7 @@ mod tests {
         assert!(table.allows(&user, Permission::CreateTeam));
         table.set("create-team", vec!["admin".into()]);
         assert!(!table.allows(&user, Permission::CreateTeam));
+        assert!(table.allows(&with_roles(&["user", "admin"]), Permission::CreateTeam));
         assert_eq!(table.roles(Permission::CreateTeam), vec!["admin"]);
         assert_eq!(
             Permission::from_id("create-team"),

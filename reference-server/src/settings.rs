@@ -102,12 +102,11 @@ impl Settings {
     }
 
     /// `Accounts_SearchFields` split on commas and trimmed, as Rocket.Chat reads it.
-    pub fn search_fields(&self) -> Vec<&str> {
+    pub fn search_fields(&self) -> impl Iterator<Item = &str> {
         self.accounts_search_fields
             .split(',')
             .map(str::trim)
             .filter(|f| !f.is_empty())
-            .collect()
     }
 }
 
@@ -121,7 +120,7 @@ mod tests {
         assert_eq!(s.api_default_count, 50);
         assert_eq!(s.api_upper_count_limit, 100);
         assert_eq!(
-            s.search_fields(),
+            s.search_fields().collect::<Vec<_>>(),
             vec!["username", "name", "bio", "nickname"]
         );
         assert!(!s.presence_broadcast_disabled);

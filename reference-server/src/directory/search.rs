@@ -110,7 +110,6 @@ pub fn user_fields(federated: bool, settings: &Settings) -> Vec<UserField> {
     }
     settings
         .search_fields()
-        .into_iter()
         .filter_map(UserField::from_setting)
         .collect()
 }
