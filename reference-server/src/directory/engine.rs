@@ -20,8 +20,9 @@ Why it exists: at 1M users a scan costs 43–390 ms and a sort ~860 ms per reque
   that a document is read again only where its first bytes tie with another's.
 - **Pages.** With no text, a page is a walk from the start of the ordered vector (the total is
   known or counted without rendering anything). With text, the matches are either selected and
-  sorted directly (few matches) or found by walking the ordered vector against a bitmap of the
-  matches (many), whichever is estimated cheaper.
+  sorted directly by their ranks in the ordered vector (few matches; the ranks are made once per
+  order and dropped when documents join it) or found by walking the ordered vector against a
+  bitmap of the matches (many), whichever is estimated cheaper.
 
 Documents are identified by their position in the store (`UserIdx`/`RoomIdx`); what a document
 exposes to the engine is the [`Doc`] trait. Everything here is checked against a brute-force scan
