@@ -10,15 +10,17 @@ Error messages are ajv's, as Rocket.Chat sends them: "must NOT have additional p
 "must be string", "must be number", "must be string,array".
 */
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// One query parameter after `qs`-style grouping.
+/// One query parameter after `qs`-style grouping. Names and values borrow from the query string
+/// unless percent- or plus-decoding changed them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum QueryValue {
+pub enum QueryValue<'q> {
     /// `name=value`, given once.
-    Single(String),
+    Single(Cow<'q, str>),
     /// `name=a&name=b`, `name[]=a`, `name[0]=a`.
-    Multi(Vec<String>),
+    Multi(Vec<Cow<'q, str>>),
     /// `name[key]=value`.
     Object,
 }
@@ -29,50 +31,58 @@ pub struct InvalidParams(pub String);
 
 /// The query string grouped by parameter name.
 #[derive(Debug, Default, Clone)]
-pub struct RawQuery {
-    params: BTreeMap<String, QueryValue>,
+pub struct RawQuery<'q> {
+    params: BTreeMap<Cow<'q, str>, QueryValue<'q>>,
 }
 
 /// The most array elements accepted for one parameter, as Rocket.Chat's `qs` `arrayLimit`.
 pub const ARRAY_LIMIT: usize = 500;
 
-impl RawQuery {
-    pub fn parse(query: &str) -> Self {
-        let mut params: BTreeMap<String, QueryValue> = BTreeMap::new();
+/// The first `len` bytes of `key`, still borrowed when `key` is.
+fn prefix(key: Cow<'_, str>, len: usize) -> Cow<'_, str> {
+    match key {
+        Cow::Borrowed(k) => Cow::Borrowed(&k[..len]),
+        Cow::Owned(mut k) => {
+            k.truncate(len);
+            Cow::Owned(k)
+        }
+    }
+}
+
+impl<'q> RawQuery<'q> {
+    pub fn parse(query: &'q str) -> Self {
+        let mut params: BTreeMap<Cow<'q, str>, QueryValue<'q>> = BTreeMap::new();
         for (key, value) in form_urlencoded::parse(query.as_bytes()) {
             if key.is_empty() {
                 continue;
             }
-            let (name, bracket) = match key.find('[') {
-                Some(i) if i > 0 && key.ends_with(']') => {
-                    (&key[..i], Some(&key[i + 1..key.len() - 1]))
-                }
-                _ => (&key[..], None),
+            let (name_len, bracket) = match key.find('[') {
+                Some(i) if i > 0 && key.ends_with(']') => (i, Some(&key[i + 1..key.len() - 1])),
+                _ => (key.len(), None),
             };
             let is_array_element =
                 matches!(bracket, Some(b) if b.is_empty() || b.bytes().all(|c| c.is_ascii_digit()));
-            let entry = params.entry(name.to_owned());
+            let bracketed = bracket.is_some();
+            let entry = params.entry(prefix(key, name_len));
             use std::collections::btree_map::Entry;
-            match (entry, bracket) {
-                (Entry::Vacant(v), None) => {
-                    v.insert(QueryValue::Single(value.into_owned()));
+            match (entry, bracketed) {
+                (Entry::Vacant(v), false) => {
+                    v.insert(QueryValue::Single(value));
                 }
-                (Entry::Vacant(v), Some(_)) if is_array_element => {
-                    v.insert(QueryValue::Multi(vec![value.into_owned()]));
+                (Entry::Vacant(v), true) if is_array_element => {
+                    v.insert(QueryValue::Multi(vec![value]));
                 }
-                (Entry::Vacant(v), Some(_)) => {
+                (Entry::Vacant(v), true) => {
                     v.insert(QueryValue::Object);
                 }
                 (Entry::Occupied(mut o), _) => {
                     let slot = o.get_mut();
                     *slot = match std::mem::replace(slot, QueryValue::Object) {
                         QueryValue::Object => QueryValue::Object,
-                        _ if bracket.is_some() && !is_array_element => QueryValue::Object,
-                        QueryValue::Single(first) => {
-                            QueryValue::Multi(vec![first, value.into_owned()])
-                        }
+                        _ if bracketed && !is_array_element => QueryValue::Object,
+                        QueryValue::Single(first) => QueryValue::Multi(vec![first, value]),
                         QueryValue::Multi(mut all) => {
-                            all.push(value.into_owned());
+                            all.push(value);
                             QueryValue::Multi(all)
                         }
                     };
@@ -84,7 +94,7 @@ impl RawQuery {
 
     /// Fails with "must NOT have additional properties" when a name outside `allowed` is present.
     pub fn reject_unknown(&self, allowed: &[&str]) -> Result<(), InvalidParams> {
-        match self.params.keys().find(|k| !allowed.contains(&k.as_str())) {
+        match self.params.keys().find(|k| !allowed.contains(&k.as_ref())) {
             Some(_) => Err(InvalidParams("must NOT have additional properties".into())),
             None => Ok(()),
         }
@@ -102,7 +112,7 @@ impl RawQuery {
         Ok(())
     }
 
-    pub fn get(&self, name: &str) -> Option<&QueryValue> {
+    pub fn get(&self, name: &str) -> Option<&QueryValue<'q>> {
         self.params.get(name)
     }
 
@@ -115,12 +125,21 @@ impl RawQuery {
         }
     }
 
+    /// As [`RawQuery::string`], still borrowing from the query string when it was not decoded.
+    pub fn string_cow(&self, name: &str) -> Result<Option<Cow<'q, str>>, InvalidParams> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(QueryValue::Single(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(InvalidParams("must be string".into())),
+        }
+    }
+
     /// A parameter that may be a string or an array of strings.
     pub fn strings(&self, name: &str) -> Result<Option<Vec<&str>>, InvalidParams> {
         match self.get(name) {
             None => Ok(None),
-            Some(QueryValue::Single(s)) => Ok(Some(vec![s.as_str()])),
-            Some(QueryValue::Multi(all)) => Ok(Some(all.iter().map(String::as_str).collect())),
+            Some(QueryValue::Single(s)) => Ok(Some(vec![s.as_ref()])),
+            Some(QueryValue::Multi(all)) => Ok(Some(all.iter().map(AsRef::as_ref).collect())),
             Some(QueryValue::Object) => Err(InvalidParams("must be string,array".into())),
         }
     }
@@ -268,7 +287,8 @@ mod tests {
     #[test]
     fn more_than_the_array_limit_is_rejected() {
         let many: Vec<String> = (0..=ARRAY_LIMIT).map(|i| format!("ids={i}")).collect();
-        let q = RawQuery::parse(&many.join("&"));
+        let many = many.join("&");
+        let q = RawQuery::parse(&many);
         assert_eq!(
             q.check_array_limit(),
             Err(InvalidParams("Invalid query parameters".into()))

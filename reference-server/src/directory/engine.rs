@@ -152,22 +152,33 @@ impl GramIndex {
     }
 
     /// Documents whose field contains `q` (folded, not empty), possibly with false positives
-    /// when `q` is longer than 3 characters (`needs_check` is then true).
-    fn candidates(&self, q: &[u32], universe: usize) -> (Vec<u32>, bool) {
+    /// when `q` is longer than 3 characters (`needs_check` is then true). `grams` are the
+    /// trigrams of `q` ([`query_grams`]), sorted and without repeats.
+    fn candidates(&self, q: &[u32], grams: &[u64], universe: usize) -> (Vec<u32>, bool) {
         if q.len() >= 3 {
-            let mut grams: Vec<u64> = q.windows(3).map(|w| pack(w[0], w[1], w[2])).collect();
-            grams.sort_unstable();
-            grams.dedup();
-            let mut lists: Vec<&[u32]> = grams.iter().map(|&g| self.list(g)).collect();
+            let mut lists: Vec<&[u32]> = Vec::with_capacity(grams.len());
+            for &g in grams {
+                let list = self.list(g);
+                if list.is_empty() {
+                    return (Vec::new(), false);
+                }
+                lists.push(list);
+            }
             lists.sort_by_key(|l| l.len());
-            let mut out = lists[0].to_vec();
-            for list in &lists[1..] {
-                if out.len() <= 8 && q.len() > 3 {
+            let verified = q.len() > 3;
+            let mut out = match lists[..] {
+                [only] => return (only.to_vec(), verified),
+                [first, ..] if verified && first.len() <= 8 => return (first.to_vec(), true),
+                [first, second, ..] => intersect(first, second),
+                [] => unreachable!("a text of 3+ characters has a trigram"),
+            };
+            for list in &lists[2..] {
+                if out.is_empty() || (verified && out.len() <= 8) {
                     break; // few enough to verify directly
                 }
                 out = intersect(&out, list);
             }
-            (out, q.len() > 3)
+            (out, verified)
         } else {
             let (lo, hi) = match q {
                 [a] => (pack(*a, 0, 0), pack(*a, SENTINEL, SENTINEL)),
@@ -178,6 +189,14 @@ impl GramIndex {
             (union(&lists, universe), false)
         }
     }
+}
+
+/// The trigrams of a text of 3+ characters, sorted and without repeats; none for a shorter one.
+fn query_grams(q: &[u32]) -> Vec<u64> {
+    let mut grams: Vec<u64> = q.windows(3).map(|w| pack(w[0], w[1], w[2])).collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
 }
 
 /// Whether `needle` occurs in `hay`: a first-byte filter, then a byte loop. Texts and needles
@@ -192,8 +211,8 @@ fn has_substring(hay: &str, needle: &str) -> bool {
         .any(|w| w[0] == first && w.iter().zip(needle).all(|(a, b)| a == b))
 }
 
-/// The intersection of two sorted lists: binary searches when `small` is much shorter, a linear
-/// merge otherwise.
+/// The intersection of two sorted lists: binary searches when `small` is much shorter, a merge
+/// otherwise.
 fn intersect(small: &[u32], large: &[u32]) -> Vec<u32> {
     let log = usize::BITS - large.len().leading_zeros();
     if small.len() * (log as usize) < large.len() {
@@ -203,16 +222,45 @@ fn intersect(small: &[u32], large: &[u32]) -> Vec<u32> {
             .filter(|d| large.binary_search(d).is_ok())
             .collect();
     }
-    // No branch on the comparisons, which a merge of unrelated lists mispredicts about half
-    // the time: both sides step by flags, and every step writes where the next match goes.
-    let mut out = vec![0; small.len() + 1];
+    merge_intersect(small, large)
+}
+
+/// The intersection of two sorted lists of alike lengths, by blocks of [`BLOCK`].
+///
+/// Each step compares every element of a block of `a` with every element of a block of `b`
+/// (no branch, which the compiler turns into vector compares) and moves past the block with the
+/// smaller last element, or both. An element of both lists is found when the two blocks that
+/// hold it are current together, which they are: a block is only passed when its last element
+/// is below the other block's last element, so neither holder can be passed before the other
+/// arrives. It is found once, since the blocks that follow hold only greater elements. An
+/// element-by-element merge spends its time waiting on the comparison that decides the next
+/// step; here one such wait covers a whole block.
+fn merge_intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    const BLOCK: usize = 8;
+    let mut out = vec![0; a.len().min(b.len()) + BLOCK];
     let (mut i, mut j, mut found) = (0, 0, 0);
-    while i < small.len() && j < large.len() {
-        let (a, b) = (small[i], large[j]);
-        out[found] = a;
-        found += usize::from(a == b);
-        i += usize::from(a <= b);
-        j += usize::from(b <= a);
+    while let (Some(xs), Some(ys)) = (a.get(i..i + BLOCK), b.get(j..j + BLOCK)) {
+        let xs: &[u32; BLOCK] = xs.try_into().expect("a block");
+        let ys: &[u32; BLOCK] = ys.try_into().expect("a block");
+        let slots: &mut [u32; BLOCK] = (&mut out[found..found + BLOCK])
+            .try_into()
+            .expect("room for a block");
+        let mut hits = 0;
+        for &x in xs {
+            let hit = ys.iter().fold(false, |hit, &y| hit | (x == y));
+            slots[hits % BLOCK] = x;
+            hits += usize::from(hit);
+        }
+        found += hits;
+        i += BLOCK * usize::from(xs[BLOCK - 1] <= ys[BLOCK - 1]);
+        j += BLOCK * usize::from(ys[BLOCK - 1] <= xs[BLOCK - 1]);
+    }
+    // The tails, one element at a time, without a branch on the comparison.
+    while let (Some(&x), Some(&y)) = (a.get(i), b.get(j)) {
+        out[found] = x;
+        found += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
     }
     out.truncate(found);
     out
@@ -781,20 +829,24 @@ impl<D: Doc + Sync> Engine<D> {
     pub fn matching(&self, fields: &[usize], q: &str) -> Vec<u32> {
         debug_assert!(self.deferred.is_none(), "a search during a bulk load");
         let chars: Vec<u32> = q.chars().map(u32::from).collect();
+        let grams = query_grams(&chars);
         let universe = self.docs.len();
-        let per_field: Vec<Vec<u32>> = fields
-            .iter()
-            .map(|&f| {
-                let (mut found, check) = self.fields[f].candidates(&chars, universe);
-                if check {
-                    found.retain(|&d| {
-                        self.doc(d)
-                            .is_some_and(|doc| doc.texts(f).any(|v| has_substring(v, q)))
-                    });
-                }
-                found
-            })
-            .collect();
+        let mut per_field: Vec<Vec<u32>> = Vec::with_capacity(fields.len());
+        for &f in fields {
+            let (mut found, check) = self.fields[f].candidates(&chars, &grams, universe);
+            if check {
+                found.retain(|&d| {
+                    self.doc(d)
+                        .is_some_and(|doc| doc.texts(f).any(|v| has_substring(v, q)))
+                });
+            }
+            if !found.is_empty() {
+                per_field.push(found);
+            }
+        }
+        if per_field.len() <= 1 {
+            return per_field.pop().unwrap_or_default();
+        }
         let lists: Vec<&[u32]> = per_field.iter().map(Vec::as_slice).collect();
         union(&lists, universe)
     }
@@ -1060,6 +1112,16 @@ mod tests {
             prop_assert_eq!(union(&[&va, &vb, &vc], universe), all);
             prop_assert_eq!(union(&[&vb], universe), vb.clone());
             prop_assert!(union(&[], universe).is_empty());
+        }
+
+        #[test]
+        fn a_block_merge_finds_every_common_element_once(
+            a in proptest::collection::btree_set(0u32..240, 0..160),
+            b in proptest::collection::btree_set(0u32..240, 0..160),
+        ) {
+            let both: Vec<u32> = a.intersection(&b).copied().collect();
+            prop_assert_eq!(merge_intersect(&sorted(&a), &sorted(&b)), both.clone());
+            prop_assert_eq!(merge_intersect(&sorted(&b), &sorted(&a)), both);
         }
     }
 }

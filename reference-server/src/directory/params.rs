@@ -12,6 +12,8 @@ order), then `sort`, `fields` and `query` as `parseJsonQuery` reads them, then t
 [`super::search`].
 */
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::query_string::{InvalidParams, RawQuery};
@@ -105,13 +107,13 @@ pub enum Projection {
 
 /// A directory request, validated up to what depends on the type.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct DirectoryRequest {
+pub struct DirectoryRequest<'q> {
     /// Trimmed; empty means no text filter.
-    pub text: String,
+    pub text: Cow<'q, str>,
     /// As given; `None` means `channels`.
-    pub kind: Option<String>,
+    pub kind: Option<Cow<'q, str>>,
     /// As given; `None` means `local`.
-    pub workspace: Option<String>,
+    pub workspace: Option<Cow<'q, str>>,
     pub count: Option<f64>,
     pub offset: Option<f64>,
     /// The one sort key and whether it is ascending (`1`).
@@ -123,17 +125,26 @@ fn non_empty(v: Option<&str>) -> Option<&str> {
     v.filter(|s| !s.is_empty())
 }
 
-impl DirectoryRequest {
-    pub fn parse(query: &str) -> Result<Self, DirectoryError> {
+/// `s` without JavaScript's whitespace at either end, still borrowed when `s` is.
+fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
+    match s {
+        Cow::Borrowed(b) => Cow::Borrowed(super::fold::js_trim(b)),
+        Cow::Owned(o) if super::fold::js_trim(&o).len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(super::fold::js_trim(&o).to_owned()),
+    }
+}
+
+impl<'q> DirectoryRequest<'q> {
+    pub fn parse(query: &'q str) -> Result<Self, DirectoryError> {
         let raw = RawQuery::parse(query);
         raw.check_array_limit()?;
         raw.reject_unknown(PARAMS)?;
         let count = raw.number("count")?;
         let offset = raw.number("offset")?;
         let sort = raw.string("sort")?;
-        let text = raw.string("text")?;
-        let kind = raw.string("type")?;
-        let workspace = raw.string("workspace")?;
+        let text = raw.string_cow("text")?;
+        let kind = raw.string_cow("type")?;
+        let workspace = raw.string_cow("workspace")?;
         let query_json = raw.string("query")?;
         let fields = raw.string("fields")?;
 
@@ -150,11 +161,13 @@ impl DirectoryRequest {
         };
         // A top-level value wins when given and not empty (Rocket.Chat spreads it over `query`
         // only when truthy).
-        let pick =
-            |top: Option<&str>, inner: Option<String>| non_empty(top).map(str::to_owned).or(inner);
+        let pick = |top: Option<Cow<'q, str>>, inner: Option<String>| {
+            top.filter(|t| !t.is_empty())
+                .or_else(|| inner.map(Cow::Owned))
+        };
         let text = pick(text, inner.text).unwrap_or_default();
         Ok(Self {
-            text: super::fold::js_trim(&text).to_owned(),
+            text: trimmed(text),
             kind: pick(kind, inner.kind).filter(|k| !k.is_empty()),
             workspace: pick(workspace, inner.workspace).filter(|w| !w.is_empty()),
             count,
@@ -316,7 +329,7 @@ pub fn paging(
 mod tests {
     use super::*;
 
-    fn parse(q: &str) -> Result<DirectoryRequest, DirectoryError> {
+    fn parse(q: &str) -> Result<DirectoryRequest<'_>, DirectoryError> {
         DirectoryRequest::parse(q)
     }
 
@@ -336,7 +349,7 @@ mod tests {
     fn unencoded_braces_and_quotes_are_read() {
         let r = parse(r#"query={"text":"gene","type":"channels"}&count=1&offset=2"#).unwrap();
         assert_eq!(
-            (r.text.as_str(), r.kind.as_deref()),
+            (r.text.as_ref(), r.kind.as_deref()),
             ("gene", Some("channels"))
         );
         assert_eq!((r.count, r.offset), (Some(1.0), Some(2.0)));
