@@ -7,7 +7,10 @@ to document the API.
 use std::{marker::PhantomData, sync::Arc};
 
 use bytes::Bytes;
-use poem::{http::StatusCode, IntoResponse, Request, RequestBody, Response};
+use poem::{
+    http::{HeaderName, StatusCode},
+    IntoResponse, Request, RequestBody, Response,
+};
 use poem_openapi::{
     payload::{Json, Payload},
     registry::{MetaParamIn, MetaSchemaRef, MetaSecurityScheme, Registry},
@@ -113,11 +116,15 @@ pub struct Caller {
     pub token_hash: [u8; 32],
 }
 
+/// The credentials' headers, named ahead of time rather than parsed on every request.
+const AUTH_TOKEN: HeaderName = HeaderName::from_static("x-auth-token");
+const USER_ID: HeaderName = HeaderName::from_static("x-user-id");
+
 impl Caller {
     fn from_headers(req: &Request) -> Option<Self> {
         let state = req.data::<Arc<AppState>>()?;
-        let token = req.headers().get("X-Auth-Token")?.to_str().ok()?;
-        let user_id = req.headers().get("X-User-Id")?.to_str().ok()?;
+        let token = req.headers().get(AUTH_TOKEN)?.to_str().ok()?;
+        let user_id = req.headers().get(USER_ID)?.to_str().ok()?;
         let store = state.store.read();
         let idx = store.user_idx(user_id)?;
         let user = store.user(idx)?;

@@ -11,8 +11,6 @@ At most a budget of bytes is kept ([`KEPT_BYTES_LIMIT`]); past it items are writ
 so paging through a million users cannot grow the memory by more than that.
 */
 
-use std::io::Write;
-
 use bytes::Bytes;
 use parking_lot::RwLock;
 
@@ -147,44 +145,45 @@ impl UserItems {
         offset: i64,
         total: usize,
     ) -> Bytes {
-        enum Source<'k, 'u> {
-            Kept(&'k KeptItem),
-            Write(UserIdx, &'u User),
-        }
         let kept = self.kept.read();
-        let sources: Vec<Source> = idxs
+        let kept_item = |idx: UserIdx| kept.items.get(idx as usize).and_then(Option::as_ref);
+        let count = idxs
             .iter()
-            .filter_map(|&idx| match kept.items.get(idx as usize) {
-                Some(Some(item)) => Some(Source::Kept(item)),
-                _ => user(idx).map(|u| Source::Write(idx, u)),
-            })
-            .collect();
-        let mut out = Vec::with_capacity(96 + 256 * sources.len());
-        write!(
-            out,
-            "{{\"count\":{},\"offset\":{offset},\"result\":[",
-            sources.len()
-        )
-        .expect("a Vec takes every write");
+            .filter(|&&idx| kept_item(idx).is_some() || user(idx).is_some())
+            .count();
+        let mut numbers = itoa::Buffer::new();
+        let mut out = Vec::with_capacity(96 + 256 * count);
+        out.extend_from_slice(b"{\"count\":");
+        out.extend_from_slice(numbers.format(count).as_bytes());
+        out.extend_from_slice(b",\"offset\":");
+        out.extend_from_slice(numbers.format(offset).as_bytes());
+        out.extend_from_slice(b",\"result\":[");
         let mut written = Vec::new();
-        for (i, source) in sources.into_iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for &idx in idxs {
+            let item = match kept_item(idx) {
+                Some(item) => item,
+                None => match user(idx) {
+                    Some(u) => {
+                        written.push((idx, KeptItem::of(u)));
+                        &written.last().expect("just pushed").1
+                    }
+                    None => continue,
+                },
+            };
+            if !first {
                 out.push(b',');
             }
-            match source {
-                Source::Kept(item) => item.write(&mut out, with_emails),
-                Source::Write(idx, user) => {
-                    let item = KeptItem::of(user);
-                    item.write(&mut out, with_emails);
-                    written.push((idx, item));
-                }
-            }
+            first = false;
+            item.write(&mut out, with_emails);
         }
         drop(kept);
         if !written.is_empty() {
             self.keep(written);
         }
-        write!(out, "],\"success\":true,\"total\":{total}}}").expect("a Vec takes every write");
+        out.extend_from_slice(b"],\"success\":true,\"total\":");
+        out.extend_from_slice(numbers.format(total).as_bytes());
+        out.push(b'}');
         Bytes::from(out)
     }
 
