@@ -118,18 +118,18 @@ impl<'q> RawQuery<'q> {
 
     /// A parameter that must be a single string, when present.
     pub fn string(&self, name: &str) -> Result<Option<&str>, InvalidParams> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(QueryValue::Single(s)) => Ok(Some(s)),
-            Some(_) => Err(InvalidParams("must be string".into())),
-        }
+        Ok(self.single(name)?.map(AsRef::as_ref))
     }
 
     /// As [`RawQuery::string`], still borrowing from the query string when it was not decoded.
     pub fn string_cow(&self, name: &str) -> Result<Option<Cow<'q, str>>, InvalidParams> {
+        Ok(self.single(name)?.cloned())
+    }
+
+    fn single(&self, name: &str) -> Result<Option<&Cow<'q, str>>, InvalidParams> {
         match self.get(name) {
             None => Ok(None),
-            Some(QueryValue::Single(s)) => Ok(Some(s.clone())),
+            Some(QueryValue::Single(s)) => Ok(Some(s)),
             Some(_) => Err(InvalidParams("must be string".into())),
         }
     }
