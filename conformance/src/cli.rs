@@ -37,10 +37,20 @@ pub enum FormArg {
 ///
 /// Without --url it needs --reference-server-bin and --reference-server-fixtures (as `cargo xtask
 /// conform` passes them): it starts that server on a free loopback port with test control,
-/// checks it and stops it. Exit status: 0 when no selected check failed or errored (known
-/// failures aside), 1 otherwise, 2 for usage errors.
+/// checks it and stops it.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "conformance", version)]
+#[command(
+    name = "conformance",
+    version,
+    after_help = "Exit status:\n  \
+      0    conformant for the selected checks (known failures from --expect-fail aside)\n  \
+      1    the target broke a rule: a selected check that ran failed or errored\n  \
+      2    the target could not be judged: a usage error (bad flag, bad --url, a selection that\n       \
+           leaves no check), or set-up failed (unreachable, not a Rocket.Chat API, credentials\n       \
+           refused, an answer too large), or the run stopped early (the target stopped\n       \
+           answering, --max-duration) with no failure among the checks that ran\n  \
+      130  interrupted (Ctrl-C)"
+)]
 pub struct Args {
     /// Base URL of the server to check, e.g. http://127.0.0.1:3000
     #[arg(long, env = "CONFORM_URL")]
@@ -146,9 +156,14 @@ pub struct Args {
     /// Known failures: a file of `CHECK-ID reason` lines; they are reported but do not fail the run
     #[arg(long, env = "CONFORM_EXPECT_FAIL")]
     pub expect_fail: Option<PathBuf>,
-    /// Per-request timeout in seconds
+    /// Per-request timeout in seconds. After 3 timeouts in a row the target is taken to have
+    /// stopped answering: the checks left are not run (exit 2 unless a check failed)
     #[arg(long, env = "CONFORM_TIMEOUT", default_value_t = 10.0)]
     pub timeout: f64,
+    /// The longest the whole run may take, in seconds (0: no limit); the checks not reached by
+    /// then are not run
+    #[arg(long, env = "CONFORM_MAX_DURATION", default_value_t = crate::config::DEFAULT_MAX_DURATION_S)]
+    pub max_duration: u64,
     /// At most this many requests per second (0: no limit)
     #[arg(long, env = "CONFORM_RATE_LIMIT", default_value_t = 0.0)]
     pub rate_limit: f64,
@@ -192,7 +207,7 @@ pub struct Args {
     /// Print every HTTP exchange (secrets redacted) to stderr
     #[arg(long, short, env = "CONFORM_VERBOSE")]
     pub verbose: bool,
-    /// Print the catalog and exit
+    /// Print the catalog (as --filter, --skip and --level select it) and exit
     #[arg(long)]
     pub list: bool,
     /// Reference-server mode: the server binary to start (cargo xtask conform passes it)
@@ -230,10 +245,52 @@ fn credentials(
     }
 }
 
+/// A usage error unless `url` is an absolute http or https URL with a host.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let example = if url.contains("://") {
+        "give the server's base URL, e.g. http://127.0.0.1:3000 or https://chat.example.com"
+            .to_owned()
+    } else {
+        format!("give the server's base URL with its scheme, e.g. http://{url}")
+    };
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("--url {url:?} is not a URL ({e}): {example}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "--url {url:?} has the scheme {:?}; the suite speaks http and https: {example}",
+            parsed.scheme()
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("--url {url:?} names no host: {example}"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!(
+            "--url {url:?} has a query or fragment; give the base URL only: {example}"
+        ));
+    }
+    Ok(())
+}
+
 impl Args {
+    /// Sets `--filter`, `--skip` and `--level` on a configuration (`--list` needs no more).
+    pub fn select(&self, c: &mut Config) {
+        c.filters = self.filter.clone();
+        c.skips = self.skip.clone();
+        c.levels = self
+            .level
+            .iter()
+            .map(|l| match l {
+                LevelArg::Must => Level::Must,
+                LevelArg::Should => Level::Should,
+            })
+            .collect();
+    }
+
     /// The run's configuration for `url`; `reference` adds the reference fixtures' users as
     /// default credentials.
     pub fn to_config(&self, url: &str, reference: bool) -> Result<Config, String> {
+        check_url(url)?;
         let mut c = Config::new(url);
         c.credentials = credentials(
             (&self.user_id, &self.auth_token),
@@ -253,16 +310,7 @@ impl Args {
         c.keep = self.keep;
         c.admin = self.admin;
         c.second_admin = self.second_admin;
-        c.filters = self.filter.clone();
-        c.skips = self.skip.clone();
-        c.levels = self
-            .level
-            .iter()
-            .map(|l| match l {
-                LevelArg::Must => Level::Must,
-                LevelArg::Should => Level::Should,
-            })
-            .collect();
+        self.select(&mut c);
         if let Some(path) = &self.expect_fail {
             c.expect_fail = read_expect_fail(path)?;
         }
@@ -270,6 +318,7 @@ impl Args {
             return Err("--timeout must be a positive number of seconds".into());
         }
         c.http.timeout = Duration::from_secs_f64(self.timeout);
+        c.max_duration = (self.max_duration > 0).then(|| Duration::from_secs(self.max_duration));
         c.http.rate_limit = self.rate_limit.max(0.0);
         c.http.max_retry_wait = Duration::from_secs(self.max_retry_wait);
         c.http.max_body_bytes = self.max_body_bytes;
@@ -296,6 +345,35 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn urls_are_checked_before_anything_is_sent() {
+        for good in [
+            "http://127.0.0.1:3000",
+            "https://chat.example.com/",
+            "http://h/prefix",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
+        for (bad, says) in [
+            ("not-a-url", "is not a URL"),
+            ("ftp://h", "scheme"),
+            (
+                "127.0.0.1:3000",
+                "with its scheme, e.g. http://127.0.0.1:3000",
+            ),
+            (
+                "localhost:3000",
+                "with its scheme, e.g. http://localhost:3000",
+            ),
+            ("http://h:3000/?x=1", "query"),
+        ] {
+            let e = check_url(bad).unwrap_err();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+        let args = Args::parse_from(["conformance"]);
+        assert!(args.to_config("not-a-url", false).is_err());
     }
 
     #[test]

@@ -68,7 +68,12 @@ pub struct Config {
     /// Without test control: how far from the 10-minute boundary time checks stay, in ms.
     pub time_margin_ms: i64,
     pub directory_form: DirectoryForm,
+    /// The longest the whole run may take; the checks not reached by then are not run.
+    pub max_duration: Option<std::time::Duration>,
 }
+
+/// `--max-duration`'s default: far beyond a whole run at a distance, short enough for a CI job.
+pub const DEFAULT_MAX_DURATION_S: u64 = 900;
 
 impl Config {
     pub fn new(url: &str) -> Self {
@@ -92,6 +97,7 @@ impl Config {
             model_shrink_ms: 60_000,
             time_margin_ms: 5_000,
             directory_form: DirectoryForm::Query,
+            max_duration: Some(std::time::Duration::from_secs(DEFAULT_MAX_DURATION_S)),
         }
     }
 
@@ -122,6 +128,7 @@ impl Config {
             model_steps: self.model_steps,
             time_margin_ms: self.time_margin_ms,
             directory_form: self.directory_form,
+            max_duration_s: self.max_duration.map(|d| d.as_secs()),
         }
     }
 }
@@ -146,6 +153,7 @@ pub struct RedactedConfig {
     pub model_steps: u32,
     pub time_margin_ms: i64,
     pub directory_form: DirectoryForm,
+    pub max_duration_s: Option<u64>,
 }
 
 /// Reads an `--expect-fail` file: one `CHECK-ID  reason…` per line; `#` starts a comment.

@@ -82,6 +82,11 @@ pub struct Skew {
 pub struct Session {
     pub caller: User,
     pub second: Option<User>,
+    /// How the caller logs in again: the credentials given, or those of the user managed mode
+    /// made for it.
+    pub caller_credentials: Option<Credentials>,
+    /// How the second user logs in again.
+    pub second_credentials: Option<Credentials>,
     pub test_control: bool,
     /// The settings as they were before the run (test control only).
     pub settings: Option<Settings>,
@@ -92,6 +97,8 @@ pub struct Session {
     pub seed: u64,
     /// Managed mode (admin credentials given): the admin, the run's prefix, what was created.
     pub managed: Option<crate::managed::Managed>,
+    /// When `--max-duration` runs out: after it no check request is sent (tidying up still is).
+    pub deadline: Option<std::time::Instant>,
 }
 
 /// Which credentials a request carries.
@@ -190,6 +197,8 @@ pub struct Ctx<'a> {
     pub clock_touched: bool,
     pub settings_touched: bool,
     frozen_ms: Option<i64>,
+    /// Inside [`Ctx::tidy`]: requests are recorded as clean-up.
+    tidying: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -209,7 +218,17 @@ impl<'a> Ctx<'a> {
             clock_touched: false,
             settings_touched: false,
             frozen_ms: None,
+            tidying: false,
         }
+    }
+
+    /// Runs `f` as clean-up (logging out, removing data, restoring the clock): its requests
+    /// are sent even past `--max-duration` and are never the request a verdict is about.
+    pub fn tidy<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> T {
+        let outer = std::mem::replace(&mut self.tidying, true);
+        let out = f(self);
+        self.tidying = outer;
+        out
     }
 
     /// Adds a remark to the result (shown in reports even on a pass).
@@ -217,9 +236,14 @@ impl<'a> Ctx<'a> {
         self.notes.push(text.into());
     }
 
-    /// The curl line of the last request sent.
+    /// The curl line of the last request sent to test a rule (clean-up requests aside): the
+    /// request a verdict is about.
     pub fn last_curl(&self) -> Option<String> {
-        self.exchanges.last().map(|x| x.curl.clone())
+        self.exchanges
+            .iter()
+            .rev()
+            .find(|x| !x.cleanup)
+            .map(|x| x.curl.clone())
     }
 
     pub fn with_auth(&self, mut req: Req, auth: &Auth) -> Req {
@@ -250,9 +274,20 @@ impl<'a> Ctx<'a> {
     /// Errors; any other status is returned.
     pub fn send(&mut self, req: Req, auth: &Auth) -> Result<Resp, Verdict> {
         let req = self.with_auth(req, auth);
-        let (exchanges, result) = self.http.send(&req, &self.check_id);
+        if let (false, Some(deadline)) = (self.tidying, self.session.deadline) {
+            if std::time::Instant::now() >= deadline {
+                return Err(Verdict::Error(format!(
+                    "{} {} not sent: the run reached --max-duration (check {})",
+                    req.method, req.path, self.check_id
+                )));
+            }
+        }
+        let (mut exchanges, result) = self.http.send(&req, &self.check_id);
+        for x in exchanges.iter_mut() {
+            x.cleanup = self.tidying;
+        }
         self.exchanges.extend(exchanges);
-        let resp = result.map_err(|e| Verdict::Error(e.0))?;
+        let resp = result.map_err(|e| Verdict::Error(e.message))?;
         if (300..400).contains(&resp.status) {
             return Err(Verdict::Error(format!(
                 "{} {} answered {} (redirect to {:?}); the suite does not follow redirects: point --url at the server itself",
@@ -511,9 +546,9 @@ impl<'a> Ctx<'a> {
     /// redacted in every report); [`Ctx::logout`] it when done.
     pub fn login_again(&mut self, second: bool) -> Result<User, Verdict> {
         let creds = if second {
-            self.config.second.clone()
+            self.session.second_credentials.clone()
         } else {
-            self.config.credentials.clone()
+            self.session.caller_credentials.clone()
         };
         let user = if second {
             self.session.second.clone()
@@ -529,7 +564,11 @@ impl<'a> Ctx<'a> {
             }
             Credentials::Token { auth_token, .. } => json!({ "resume": auth_token }),
         };
-        let first_new = self.exchanges.len();
+        self.http.name_next_token(if second {
+            "$SECOND_NEW_TOKEN"
+        } else {
+            "$NEW_TOKEN"
+        });
         let resp = self.send(Req::method("POST", "/api/v1/login").json(body), &Auth::None)?;
         let v = self.json_of(&resp)?;
         let token = v["data"]["authToken"].as_str().map(str::to_owned);
@@ -541,17 +580,6 @@ impl<'a> Ctx<'a> {
                 snippet(&self.http.redactor.redact(&v.to_string()), 200)
             )));
         };
-        let placeholder = if second {
-            "$SECOND_NEW_TOKEN"
-        } else {
-            "$NEW_TOKEN"
-        };
-        if token != user.auth_token {
-            self.http.redactor.add(&token, placeholder);
-        }
-        for x in self.exchanges[first_new..].iter_mut() {
-            x.response_body = self.http.redactor.redact(&x.response_body);
-        }
         Ok(User {
             user_id: id,
             auth_token: token,
@@ -572,10 +600,13 @@ impl<'a> Ctx<'a> {
             ("X-Auth-Token".to_owned(), user.auth_token.clone()),
             ("X-User-Id".to_owned(), user.user_id.clone()),
         ];
-        match self.send(
-            Req::method("POST", "/api/v1/logout"),
-            &Auth::Headers(headers),
-        ) {
+        let sent = self.tidy(|ctx| {
+            ctx.send(
+                Req::method("POST", "/api/v1/logout"),
+                &Auth::Headers(headers),
+            )
+        });
+        match sent {
             Ok(r) if r.status == 200 => {}
             Ok(r) => self.note(format!(
                 "logging the extra session out answered {}",
@@ -600,6 +631,14 @@ impl<'a> Ctx<'a> {
 
     /// Stops the target's clock at `ms`.
     pub fn freeze_clock(&mut self, ms: i64) -> Result<(), Verdict> {
+        if !self.clock_touched {
+            let undo = self.http.curl(&crate::runner::clock_restore(self.session));
+            crate::interrupt::pending(
+                "clock",
+                "the target's clock, moved by the suite".into(),
+                undo,
+            );
+        }
         self.clock_touched = true;
         let resp = self.send(
             Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
@@ -627,6 +666,14 @@ impl<'a> Ctx<'a> {
 
     /// Changes settings through test control; the runner restores them after the check.
     pub fn patch_settings(&mut self, patch: Value) -> Result<(), Verdict> {
+        if let (false, Some(settings)) = (self.settings_touched, &self.session.settings) {
+            let undo = self.http.curl(&crate::runner::settings_restore(settings));
+            crate::interrupt::pending(
+                "settings",
+                "the target's settings, changed by the suite".into(),
+                undo,
+            );
+        }
         self.settings_touched = true;
         let resp = self.send(
             Req::method("PATCH", "/test-control/settings").json(patch),

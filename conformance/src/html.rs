@@ -12,7 +12,7 @@ line, the HTTP exchanges), and the whole catalog with each check's status. Excha
 use std::fmt::Write;
 
 use crate::model::{CheckResult, Exchange, Status};
-use crate::runner::{grouped, Report};
+use crate::runner::{grouped, Outcome, Report};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {
@@ -35,13 +35,13 @@ body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;color
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 10px}
 .verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:700;color:#fff}
-.verdict.ok{background:#1a7f37} .verdict.bad{background:#cf222e}
+.verdict.ok{background:#1a7f37} .verdict.bad{background:#cf222e} .verdict.unjudged{background:#57606a}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{border:1px solid #d8dde3;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#eef1f4}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;min-width:62px;text-align:center;padding:1px 6px;border-radius:3px;font-size:12px;font-weight:700;color:#fff}
-.pass{background:#1a7f37} .fail{background:#cf222e} .error{background:#8250df} .skip{background:#9a6700} .disabled{background:#6e7781}
+.pass{background:#1a7f37} .fail{background:#cf222e} .error{background:#8250df} .skip{background:#9a6700} .disabled{background:#6e7781} .notrun{background:#57606a}
 .problem{background:#fff;border:1px solid #d8dde3;border-left:5px solid #cf222e;padding:12px 14px;margin:0 0 14px}
 .problem.err{border-left-color:#8250df}
 .problem h3{margin:0 0 8px;font-size:15px;font-family:ui-monospace,Menlo,Consolas,monospace}
@@ -61,6 +61,7 @@ fn badge(status: Status) -> String {
         Status::Error => "error",
         Status::Skip => "skip",
         Status::Disabled => "disabled",
+        Status::NotRun => "notrun",
     };
     format!("<span class=\"badge {class}\">{}</span>", status.label())
 }
@@ -162,7 +163,11 @@ fn problem(out: &mut String, r: &CheckResult) {
 pub fn html(report: &Report) -> String {
     let mut out = String::new();
     let t = &report.target;
-    let ok = report.exit_code() == 0;
+    let (class, verdict) = match report.outcome {
+        Outcome::Conformant => ("ok", "CONFORMS"),
+        Outcome::NotConformant => ("bad", "DOES NOT CONFORM"),
+        Outcome::NotJudged => ("unjudged", "NOT JUDGED"),
+    };
     let _ = write!(
         out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Conformance: {}</title><style>{STYLE}</style></head><body><main>",
@@ -170,20 +175,20 @@ pub fn html(report: &Report) -> String {
     );
     let _ = write!(
         out,
-        "<h1>Rocket.Chat conformance: users.presence and directory</h1><p><span class=\"verdict {}\">{}</span> {} checks: {} pass, {} fail, {} error, {} skip, {} disabled{}</p>",
-        if ok { "ok" } else { "bad" },
-        if ok { "CONFORMS" } else { "DOES NOT CONFORM" },
+        "<h1>Rocket.Chat conformance: users.presence and directory</h1><p><span class=\"verdict {class}\">{verdict}</span> {} checks: {} pass, {} fail, {} error, {} skip, {} disabled, {} not run{}</p><p>{}</p>",
         report.summary.total,
         report.summary.pass,
         report.summary.fail,
         report.summary.error,
         report.summary.skip,
         report.summary.disabled,
+        report.summary.not_run,
         if report.summary.expected_failures > 0 {
             format!(" ({} known failures)", report.summary.expected_failures)
         } else {
             String::new()
-        }
+        },
+        escape(&crate::report::result_line(report))
     );
     let skew = t
         .clock_skew
@@ -200,7 +205,12 @@ pub fn html(report: &Report) -> String {
         ("clock skew", skew),
         (
             "test control",
-            if t.test_control { "yes" } else { "no" }.to_owned(),
+            match t.test_control {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "unknown",
+            }
+            .to_owned(),
         ),
         (
             "suite",
@@ -219,10 +229,22 @@ pub fn html(report: &Report) -> String {
         );
     }
     let _ = write!(out, "</table>");
-    if let Some(e) = &report.setup_error {
+    if let Some(why) = &report.stopped {
         let _ = write!(
             out,
-            "<h2>Set-up failed</h2><section class=\"problem err\"><pre>{}</pre>",
+            "<h2>Stopped early</h2><section class=\"problem err\"><pre>{}</pre></section>",
+            escape(why)
+        );
+    }
+    if let Some(e) = &report.setup_error {
+        let headline = report
+            .setup_problem
+            .map(|p| p.headline())
+            .unwrap_or("set-up");
+        let _ = write!(
+            out,
+            "<h2>Set-up failed: {}</h2><section class=\"problem err\"><pre>{}</pre><p>No check ran: this says nothing about the target's conformance.</p>",
+            escape(headline),
             escape(e)
         );
         for (n, x) in report.setup_exchanges.iter().enumerate() {
@@ -232,19 +254,20 @@ pub fn html(report: &Report) -> String {
     }
     let _ = write!(
         out,
-        "<h2>Summary by endpoint and level</h2><table><tr><th>endpoint</th><th>level</th><th>pass</th><th>fail</th><th>error</th><th>skip</th><th>disabled</th></tr>"
+        "<h2>Summary by endpoint and level</h2><table><tr><th>endpoint</th><th>level</th><th>pass</th><th>fail</th><th>error</th><th>skip</th><th>disabled</th><th>not run</th></tr>"
     );
     for ((endpoint, level), s) in grouped(&report.results) {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&endpoint),
             escape(&level),
             s.pass,
             s.fail,
             s.error,
             s.skip,
-            s.disabled
+            s.disabled,
+            s.not_run
         );
     }
     let _ = write!(out, "</table>");
@@ -270,7 +293,9 @@ pub fn html(report: &Report) -> String {
             escape(&r.id)
         };
         let note = match (&r.message, r.status) {
-            (Some(m), Status::Skip | Status::Disabled) => format!("<br><i>{}</i>", escape(m)),
+            (Some(m), Status::Skip | Status::Disabled | Status::NotRun) => {
+                format!("<br><i>{}</i>", escape(m))
+            }
             _ => String::new(),
         };
         let _ = write!(

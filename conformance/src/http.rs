@@ -9,6 +9,10 @@ with the curl command that reproduces it.
 
 use std::{
     io::Read,
+    sync::{
+        atomic::{AtomicU32, Ordering},
+        Arc,
+    },
     thread,
     time::{Duration, Instant},
 };
@@ -32,23 +36,39 @@ pub struct Redactor {
 }
 
 impl Redactor {
-    /// Registers a secret. A value registered again takes the later placeholder: a password
-    /// equal to the user id (as the admin of Rocket.Chat's test harness has) must still show as
-    /// `$X_USER_ID` in headers and curl lines.
+    /// Registers a secret, with the forms it takes in a URL and in JSON. A value registered
+    /// again takes the later placeholder: a password equal to the user id (as the admin of
+    /// Rocket.Chat's test harness has) must still show as `$X_USER_ID` in headers and curl
+    /// lines. Every non-empty value is registered, however short: a short password garbles a
+    /// report, a skipped one would leak.
     pub fn add(&mut self, value: &str, placeholder: &str) {
-        if let Some(known) = self.secrets.iter_mut().find(|s| s.value == value) {
-            known.placeholder = placeholder.to_owned();
+        if value.is_empty() {
             return;
         }
-        if value.len() >= 4 {
-            self.secrets.push(Secret {
-                value: value.to_owned(),
-                placeholder: placeholder.to_owned(),
-            });
-            // Longest first, so that a secret containing another is replaced whole.
-            self.secrets
-                .sort_by_key(|s| std::cmp::Reverse(s.value.len()));
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let forms = [
+            value.to_owned(),
+            encode(value),
+            json[1..json.len().saturating_sub(1).max(1)].to_owned(),
+        ];
+        for form in forms {
+            if let Some(known) = self.secrets.iter_mut().find(|s| s.value == form) {
+                known.placeholder = placeholder.to_owned();
+            } else {
+                self.secrets.push(Secret {
+                    value: form,
+                    placeholder: placeholder.to_owned(),
+                });
+            }
         }
+        // Longest first, so that a secret containing another is replaced whole.
+        self.secrets
+            .sort_by_key(|s| std::cmp::Reverse(s.value.len()));
+    }
+
+    /// Whether a value is registered.
+    pub fn knows(&self, value: &str) -> bool {
+        self.secrets.iter().any(|s| s.value == value)
     }
 
     pub fn redact(&self, text: &str) -> String {
@@ -73,6 +93,9 @@ pub struct HttpOptions {
     pub max_retry_wait: Duration,
     /// How many times a 429 is retried.
     pub max_retries: u32,
+    /// After this many timeouts in a row the target is taken to have stopped answering, and
+    /// nothing more is sent to it.
+    pub stall_after: u32,
     pub verbose: bool,
 }
 
@@ -84,6 +107,7 @@ impl Default for HttpOptions {
             rate_limit: 0.0,
             max_retry_wait: Duration::from_secs(30),
             max_retries: 3,
+            stall_after: 3,
             verbose: false,
         }
     }
@@ -223,11 +247,52 @@ pub struct Http {
     pub options: HttpOptions,
     pub redactor: Redactor,
     last_request: Option<Instant>,
+    /// Timeouts in a row and answers so far, shared with [`Http::sibling`]s.
+    health: Arc<Health>,
+    /// The placeholder for the next `authToken` an answer carries (else `$TOKEN_<n>`).
+    next_token_name: Option<String>,
+    tokens_learned: usize,
+}
+
+#[derive(Debug, Default)]
+struct Health {
+    timeouts_in_a_row: AtomicU32,
+    answers: AtomicU32,
+}
+
+/// What kind of thing went wrong on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransportKind {
+    /// No answer within `--timeout`.
+    Timeout,
+    /// Nothing listens at the address.
+    Refused,
+    /// The host name does not resolve.
+    Dns,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The connection closed before a whole answer arrived.
+    Reset,
+    /// The body is larger than `--max-body-bytes`.
+    TooLarge,
+    /// Nothing was sent: the target had stopped answering.
+    Stalled,
+    Other,
 }
 
 /// What went wrong on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransportError(pub String);
+pub struct TransportError {
+    pub kind: TransportKind,
+    pub message: String,
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
 
 impl Http {
     pub fn new(base: &str, options: HttpOptions) -> Result<Self, String> {
@@ -247,7 +312,74 @@ impl Http {
             options,
             redactor: Redactor::default(),
             last_request: None,
+            health: Arc::default(),
+            next_token_name: None,
+            tokens_learned: 0,
         })
+    }
+
+    /// Another client for the same target with the same secrets, sharing what is known about
+    /// the target's health (a stopped target stops both).
+    pub fn sibling(&self) -> Result<Self, String> {
+        let mut other = Self::new(&self.base, self.options.clone())?;
+        other.redactor = self.redactor.clone();
+        other.health = self.health.clone();
+        Ok(other)
+    }
+
+    /// Why nothing more is sent, once `stall_after` requests in a row have timed out.
+    pub fn stalled(&self) -> Option<String> {
+        let in_a_row = self.health.timeouts_in_a_row.load(Ordering::SeqCst);
+        (self.options.stall_after > 0 && in_a_row >= self.options.stall_after).then(|| {
+            format!(
+                "the target stopped answering: {in_a_row} requests in a row timed out (--timeout {} s), after {} answered requests",
+                self.options.timeout.as_secs_f64(),
+                self.health.answers.load(Ordering::SeqCst)
+            )
+        })
+    }
+
+    /// Names the `authToken` the next answer carries (e.g. `$X_AUTH_TOKEN` for the caller's
+    /// login), so that every output shows it under that name.
+    pub fn name_next_token(&mut self, placeholder: &str) {
+        self.next_token_name = Some(placeholder.to_owned());
+    }
+
+    /// Registers every `authToken` of a JSON answer as a secret before anything records or
+    /// prints the answer: a login's token never appears, even in `--verbose`.
+    fn learn_tokens(&mut self, body: &[u8]) {
+        fn walk(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        match v {
+                            Value::String(s) if k == "authToken" => out.push(s.clone()),
+                            _ => walk(v, out),
+                        }
+                    }
+                }
+                Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+                _ => {}
+            }
+        }
+        if !body.windows(9).any(|w| w == b"authToken") {
+            return;
+        }
+        let Ok(value) = serde_json::from_slice::<Value>(body) else {
+            return;
+        };
+        let mut tokens = Vec::new();
+        walk(&value, &mut tokens);
+        // The name given is for this answer's token, whether new or already known.
+        let mut name = self.next_token_name.take();
+        for token in tokens {
+            if !self.redactor.knows(&token) {
+                self.tokens_learned += 1;
+                let n = self.tokens_learned;
+                let name = name.take().unwrap_or_else(|| format!("$TOKEN_{n}"));
+                self.redactor.add(&token, &name);
+            }
+        }
     }
 
     fn pace(&mut self) {
@@ -271,6 +403,18 @@ impl Http {
         check: &str,
     ) -> (Vec<Exchange>, Result<Resp, TransportError>) {
         let mut exchanges = Vec::new();
+        if let Some(why) = self.stalled() {
+            return (
+                exchanges,
+                Err(TransportError {
+                    kind: TransportKind::Stalled,
+                    message: format!(
+                        "{} {} not sent: {why} (check {check})",
+                        req.method, req.path
+                    ),
+                }),
+            );
+        }
         let mut attempt = 0;
         loop {
             let (exchange, result) = self.send_once(req, check);
@@ -285,13 +429,16 @@ impl Http {
                     if wait > self.options.max_retry_wait {
                         return (
                             exchanges,
-                            Err(TransportError(format!(
-                                "{} {} answered 429 with Retry-After {} s, more than the {} s allowed (check {check})",
-                                req.method,
-                                req.path,
-                                wait.as_secs(),
-                                self.options.max_retry_wait.as_secs()
-                            ))),
+                            Err(TransportError {
+                                kind: TransportKind::Other,
+                                message: format!(
+                                    "{} {} answered 429 with Retry-After {} s, more than the {} s allowed (check {check})",
+                                    req.method,
+                                    req.path,
+                                    wait.as_secs(),
+                                    self.options.max_retry_wait.as_secs()
+                                ),
+                            }),
                         );
                     }
                     thread::sleep(wait);
@@ -299,10 +446,13 @@ impl Http {
                 Ok(resp) if resp.status == 429 => {
                     return (
                         exchanges,
-                        Err(TransportError(format!(
-                            "{} {} still answered 429 after {} retries (check {check})",
-                            req.method, req.path, self.options.max_retries
-                        ))),
+                        Err(TransportError {
+                            kind: TransportKind::Other,
+                            message: format!(
+                                "{} {} still answered 429 after {} retries (check {check})",
+                                req.method, req.path, self.options.max_retries
+                            ),
+                        }),
                     );
                 }
                 other => return (exchanges, other),
@@ -343,14 +493,10 @@ impl Http {
             error: None,
             duration_ms: 0,
             curl: self.curl(req),
+            cleanup: false,
         };
         let outcome = match result {
-            Err(e) => Err(TransportError(describe_error(
-                &e,
-                req,
-                check,
-                self.options.timeout,
-            ))),
+            Err(e) => Err(describe_error(&e, req, check, self.options.timeout)),
             Ok(resp) => {
                 let status = resp.status().as_u16();
                 let headers: Vec<(String, String)> = resp
@@ -364,24 +510,27 @@ impl Http {
                     })
                     .collect();
                 exchange.status = Some(status);
-                exchange.response_headers = headers
-                    .iter()
-                    .map(|(n, v)| (n.clone(), self.redactor.redact(v)))
-                    .collect();
+                exchange.response_headers = headers.clone();
                 let cap = self.options.max_body_bytes;
                 let mut body = Vec::new();
                 let read = resp.take(cap as u64 + 1).read_to_end(&mut body);
                 match read {
-                    Err(e) => Err(TransportError(format!(
-                        "{} {}: reading the body failed: {} (check {check})",
-                        req.method,
-                        req.path,
-                        error_chain(&e)
-                    ))),
-                    Ok(_) if body.len() > cap => Err(TransportError(format!(
-                        "{} {}: the body is larger than the {cap} bytes allowed (--max-body-bytes) (check {check})",
-                        req.method, req.path
-                    ))),
+                    Err(e) => Err(TransportError {
+                        kind: classify(&e),
+                        message: format!(
+                            "{} {}: reading the body failed: {} (check {check})",
+                            req.method,
+                            req.path,
+                            error_chain(&e)
+                        ),
+                    }),
+                    Ok(_) if body.len() > cap => Err(TransportError {
+                        kind: TransportKind::TooLarge,
+                        message: format!(
+                            "{} {}: the body is larger than the {cap} bytes allowed (--max-body-bytes) (check {check})",
+                            req.method, req.path
+                        ),
+                    }),
                     Ok(_) => Ok(Resp {
                         status,
                         headers,
@@ -394,10 +543,23 @@ impl Http {
         };
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         match &outcome {
+            Err(e) if e.kind == TransportKind::Timeout => {
+                self.health.timeouts_in_a_row.fetch_add(1, Ordering::SeqCst);
+            }
+            _ => {
+                self.health.timeouts_in_a_row.store(0, Ordering::SeqCst);
+                self.health.answers.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        match &outcome {
             Ok(resp) => {
+                self.learn_tokens(&resp.body);
                 exchange.response_body = self.redactor.redact(&snippet(&resp.text(), 8192));
             }
-            Err(e) => exchange.error = Some(self.redactor.redact(&e.0)),
+            Err(e) => exchange.error = Some(self.redactor.redact(&e.message)),
+        }
+        for (_, v) in exchange.response_headers.iter_mut() {
+            *v = self.redactor.redact(v);
         }
         (exchange, outcome)
     }
@@ -462,29 +624,70 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-fn describe_error(e: &reqwest::Error, req: &Req, check: &str, timeout: Duration) -> String {
-    if e.is_timeout() {
-        format!(
-            "{} {} timed out after {} s (check {check}; --timeout)",
-            req.method,
-            req.path,
-            timeout.as_secs_f64()
-        )
-    } else if e.is_connect() {
-        format!(
-            "{} {}: cannot connect: {} (check {check})",
-            req.method,
-            req.path,
-            error_chain(e)
-        )
+/// What kind of failure an error is, from its chain of causes.
+fn classify(e: &(dyn std::error::Error + 'static)) -> TransportKind {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return TransportKind::Refused,
+                std::io::ErrorKind::TimedOut => return TransportKind::Timeout,
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof => return TransportKind::Reset,
+                _ => {}
+            }
+        }
+        source = s.source();
+    }
+    let text = error_chain(e).to_ascii_lowercase();
+    if text.contains("dns error") || text.contains("failed to lookup address") {
+        TransportKind::Dns
+    } else if text.contains("tls") || text.contains("certificate") || text.contains("handshake") {
+        TransportKind::Tls
+    } else if text.contains("connection closed")
+        || text.contains("incomplete message")
+        || text.contains("connection reset")
+    {
+        TransportKind::Reset
+    } else {
+        TransportKind::Other
+    }
+}
+
+fn describe_error(e: &reqwest::Error, req: &Req, check: &str, timeout: Duration) -> TransportError {
+    let kind = if e.is_timeout() {
+        TransportKind::Timeout
+    } else {
+        classify(e)
+    };
+    let (what, cause) = match kind {
+        TransportKind::Timeout => {
+            let message = format!(
+                "{} {} timed out after {} s (check {check}; --timeout)",
+                req.method,
+                req.path,
+                timeout.as_secs_f64()
+            );
+            return TransportError { kind, message };
+        }
+        TransportKind::Refused => ("the connection was refused", error_chain(e)),
+        TransportKind::Dns => ("the host name does not resolve", error_chain(e)),
+        TransportKind::Tls => ("the TLS handshake failed", error_chain(e)),
+        TransportKind::Reset => ("the connection closed early", error_chain(e)),
+        _ if e.is_connect() => ("cannot connect", error_chain(e)),
+        _ => ("", error_chain(e)),
+    };
+    let message = if what.is_empty() {
+        format!("{} {}: {cause} (check {check})", req.method, req.path)
     } else {
         format!(
-            "{} {}: {} (check {check})",
-            req.method,
-            req.path,
-            error_chain(e)
+            "{} {}: {what}: {cause} (check {check})",
+            req.method, req.path
         )
-    }
+    };
+    TransportError { kind, message }
 }
 
 /// An exchange as text, for `--verbose` and the console report.

@@ -31,9 +31,11 @@ pub mod kill_matrix;
 pub mod managed;
 pub mod model;
 pub mod oracle;
+pub mod random;
 pub mod refserver;
 pub mod report;
 pub mod runner;
+pub mod setup;
 pub mod shape;
 pub mod timefmt;
 

@@ -1,8 +1,9 @@
 /*!
-The `conformance` binary: parses the command line, starts the reference server when asked to
-(no `--url`), runs the catalog with a progress bar when a person is watching, prints the
-console report, writes the JUnit and JSON reports, and exits 0 only when no selected check
-failed or errored.
+The `conformance` binary: parses the command line, refuses usage errors (exit 2) before
+anything is sent, starts the reference server when asked to (no `--url`), runs the catalog
+with a progress bar when a person is watching (a line per check otherwise, for CI logs),
+prints the console report, writes the JUnit, JSON and HTML reports, and exits with the run's
+outcome: 0 conformant, 1 a rule broken, 2 not judged, 130 interrupted.
 */
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -20,10 +21,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 struct Console {
     bar: Option<ProgressBar>,
     verbose: bool,
+    total: usize,
+    done: usize,
 }
 
 impl Observer for Console {
     fn started(&mut self, total: usize) {
+        self.total = total;
         let attended =
             std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && !self.verbose;
         if attended {
@@ -37,6 +41,7 @@ impl Observer for Console {
     }
 
     fn finished(&mut self, r: &CheckResult) {
+        self.done += 1;
         match &self.bar {
             Some(bar) => {
                 bar.inc(1);
@@ -46,7 +51,8 @@ impl Observer for Console {
                 }
             }
             None if self.verbose => eprintln!("{} {}\n", r.status, r.id),
-            None => {}
+            // Unattended (CI): one line per check, so that a log shows how far the run got.
+            None => eprintln!("[{}/{}] {} {}", self.done, self.total, r.status, r.id),
         }
     }
 
@@ -58,11 +64,32 @@ impl Observer for Console {
     }
 }
 
+/// A usage error: said on stderr, exit 2, nothing sent.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("conformance: {message}");
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
+    let catalog = conformance::catalog();
+    let mut selection = conformance::config::Config::new("");
+    args.select(&mut selection);
+    let selected: Vec<_> = runner::selection(&catalog, &selection)
+        .into_iter()
+        .cloned()
+        .collect();
+    if selected.is_empty() {
+        return usage_error(&runner::empty_selection(&selection));
+    }
     if args.list {
-        print!("{}", report::list(&conformance::catalog()));
+        print!("{}", report::list(&selected, catalog.len()));
         return ExitCode::SUCCESS;
+    }
+    if let Some(url) = &args.url {
+        if let Err(e) = conformance::cli::check_url(url) {
+            return usage_error(&e);
+        }
     }
     conformance::interrupt::install();
     let mut server = None;
@@ -79,26 +106,21 @@ fn main() -> ExitCode {
                 server = Some(s);
                 (url, true)
             }
-            Err(e) => {
-                eprintln!("conformance: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return usage_error(&e),
         },
         _ => {
-            eprintln!("conformance: give --url URL (or CONFORM_URL), or --reference-server-bin and --reference-server-fixtures");
-            return ExitCode::from(2);
+            return usage_error("give --url URL (or CONFORM_URL), or --reference-server-bin and --reference-server-fixtures")
         }
     };
     let config = match args.to_config(&url, reference) {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("conformance: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return usage_error(&e),
     };
     let mut console = Console {
         bar: None,
         verbose: args.verbose,
+        total: 0,
+        done: 0,
     };
     let report = runner::run(&config, &mut console);
     if let Some(bar) = console.bar.take() {
@@ -106,7 +128,7 @@ fn main() -> ExitCode {
     }
     drop(server);
     print!("{}", report::console(&report));
-    let mut ok = true;
+    let mut written = true;
     for (path, text) in [
         (&args.junit, report::junit(&report)),
         (&args.json, report::json(&report)),
@@ -117,18 +139,17 @@ fn main() -> ExitCode {
                 Ok(()) => eprintln!("wrote {}", path.display()),
                 Err(e) => {
                     eprintln!("conformance: cannot write {}: {e}", path.display());
-                    ok = false;
+                    written = false;
                 }
             }
         }
     }
     if conformance::interrupt::requested() {
-        eprintln!("conformance: interrupted; the checks not run are reported as errors");
+        eprintln!("conformance: interrupted; the checks not reached are reported as not run");
         return ExitCode::from(130);
     }
-    if report.exit_code() == 0 && ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    match (report.exit_code(), written) {
+        (0, false) => ExitCode::from(2),
+        (code, _) => ExitCode::from(code as u8),
     }
 }

@@ -28,6 +28,9 @@ pub struct Managed {
     pub admin: User,
     /// Every name the suite creates starts with it, e.g. `conf-k3x9qa-`.
     pub prefix: String,
+    /// The password of every user the suite creates in this run: random, never derived from
+    /// what a report shows.
+    pub password: String,
     pub keep: bool,
     pub registry: Registry,
 }
@@ -85,15 +88,61 @@ pub struct ManagedReport {
 
 /// A run-unique prefix: `conf-` and six random lowercase letters or digits.
 pub fn random_prefix() -> String {
-    let mut n = crate::runner::random_u64();
-    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut s = String::from("conf-");
-    for _ in 0..6 {
-        s.push(alphabet[(n % 36) as usize] as char);
-        n /= 36;
-    }
-    s.push('-');
-    s
+    format!(
+        "conf-{}-",
+        crate::random::string(6, b"abcdefghijklmnopqrstuvwxyz0123456789")
+    )
+}
+
+/// A random password for the users the suite creates.
+pub fn random_password() -> String {
+    format!(
+        "Cf-{}",
+        crate::random::string(24, crate::random::TOKEN_ALPHABET)
+    )
+}
+
+/// `POST /api/v1/users.create` of a normal user who joins no default channel.
+pub fn users_create(username: &str, name: &str, password: &str) -> Req {
+    Req::method("POST", "/api/v1/users.create").json(json!({
+        "email": format!("{username}@example.org"),
+        "name": name,
+        "password": password,
+        "username": username,
+        "joinDefaultChannels": false,
+    }))
+}
+
+/// The request that removes a created item.
+fn removal(kind: &str, id: &str) -> Req {
+    let (path, body) = match kind {
+        "user" => ("/api/v1/users.delete", json!({ "userId": id })),
+        "group" => ("/api/v1/groups.delete", json!({ "roomId": id })),
+        "channel" => ("/api/v1/channels.delete", json!({ "roomId": id })),
+        _ => ("/api/v1/teams.delete", json!({ "teamId": id })),
+    };
+    Req::method("POST", path).json(body)
+}
+
+/// Records a created item in the run's registry, and as pending for a forced exit, with the
+/// curl line that removes it (as the admin, secrets as shell variables).
+pub fn record_created(
+    http: &Http,
+    managed: &Managed,
+    kind: &'static str,
+    name: &str,
+    id: &str,
+    check: &str,
+) {
+    managed.registry.add(kind, name, id, check);
+    let req = removal(kind, id)
+        .header("X-Auth-Token", &managed.admin.auth_token)
+        .header("X-User-Id", &managed.admin.user_id);
+    crate::interrupt::pending(
+        &format!("{kind} {id}"),
+        format!("{kind} {name} ({id})"),
+        http.curl(&req),
+    );
 }
 
 /// Removes the items of `check` (all items when `None`) not removed yet, newest first
@@ -124,18 +173,15 @@ pub fn remove_created(
         (rank, std::cmp::Reverse(*i))
     });
     for (i, c) in pending {
-        let (path, body) = match c.kind {
-            "user" => ("/api/v1/users.delete", json!({ "userId": c.id })),
-            "group" => ("/api/v1/groups.delete", json!({ "roomId": c.id })),
-            "channel" => ("/api/v1/channels.delete", json!({ "roomId": c.id })),
-            _ => ("/api/v1/teams.delete", json!({ "teamId": c.id })),
-        };
-        let outcome = send(Req::method("POST", path).json(body), &managed.admin);
+        let req = removal(c.kind, &c.id);
+        let path = req.path.clone();
+        let outcome = send(req, &managed.admin);
         let mut list = managed.registry.lock();
         match outcome {
             Ok((200, _)) => {
                 list[i].removed = true;
                 list[i].cleanup_error = None;
+                crate::interrupt::undone(&format!("{} {}", c.kind, c.id));
             }
             Ok((status, text)) => {
                 list[i].cleanup_error = Some(format!("{path} answered {status}: {text}"))
@@ -197,7 +243,7 @@ fn send_as(http: &mut Http, req: Req, user: &User, label: &str) -> Result<(u16, 
     let (_, result) = http.send(&req, label);
     result
         .map(|r| (r.status, snippet(&r.text(), 200)))
-        .map_err(|e| e.0)
+        .map_err(|e| e.message)
 }
 
 /// A user the suite created and logged in as.
@@ -278,38 +324,27 @@ impl Ctx<'_> {
 
     /// The password of every user the suite creates in this run.
     pub fn managed_password(&self) -> Result<String, Verdict> {
-        Ok(format!(
-            "pw-{}{}",
-            self.managed()?.prefix,
-            self.session.seed
-        ))
+        Ok(self.managed()?.password)
+    }
+
+    /// Records what this check created (see [`record_created`]).
+    fn created(&mut self, kind: &'static str, name: &str, id: &str) -> Result<(), Verdict> {
+        let managed = self.managed()?;
+        record_created(self.http, &managed, kind, name, id, &self.check_id);
+        Ok(())
     }
 
     /// Creates a user named `<prefix><tag>` with this display name and logs in as it.
     pub fn create_user_named(&mut self, tag: &str, name: &str) -> Result<MadeUser, Verdict> {
         let managed = self.managed()?;
         let username = format!("{}{tag}", managed.prefix);
-        let password = self.managed_password()?;
-        self.http.redactor.add(&password, "$MANAGED_PASSWORD");
-        let body = json!({
-            "email": format!("{username}@example.org"),
-            "name": name,
-            "password": password,
-            "username": username,
-            "joinDefaultChannels": false,
-        });
         let admin = self.admin_auth()?;
-        let created = self.companion(
-            Req::method("POST", "/api/v1/users.create").json(body),
-            &admin,
-        )?;
+        let created = self.companion(users_create(&username, name, &managed.password), &admin)?;
         let id = created["user"]["_id"]
             .as_str()
             .ok_or_else(|| Verdict::Error("users.create gave no user._id".into()))?
             .to_owned();
-        managed
-            .registry
-            .add("user", &username, &id, &self.check_id.clone());
+        self.created("user", &username, &id)?;
         let auth_token = self.login_made(&username, tag)?;
         Ok(MadeUser {
             user_id: id,
@@ -321,6 +356,8 @@ impl Ctx<'_> {
     /// Logs in as a user the suite made (`tag` names its token in reports); returns the token.
     pub fn login_made(&mut self, username: &str, tag: &str) -> Result<String, Verdict> {
         let password = self.managed_password()?;
+        self.http
+            .name_next_token(&format!("$TOKEN_{}", tag.replace(['-', '.'], "_")));
         let resp = self.send(
             Req::method("POST", "/api/v1/login")
                 .json(json!({ "user": username, "password": password })),
@@ -333,12 +370,6 @@ impl Ctx<'_> {
                 resp.status
             )));
         };
-        self.http
-            .redactor
-            .add(&token, &format!("$TOKEN_{}", tag.replace(['-', '.'], "_")));
-        for x in self.exchanges.iter_mut() {
-            x.response_body = self.http.redactor.redact(&x.response_body);
-        }
         Ok(token)
     }
 
@@ -399,9 +430,7 @@ impl Ctx<'_> {
             .as_str()
             .ok_or_else(|| Verdict::Error("teams.create gave no team._id".into()))?
             .to_owned();
-        managed
-            .registry
-            .add("team", &name, &team_id, &self.check_id.clone());
+        self.created("team", &name, &team_id)?;
         let room_id = body["team"]["roomId"]
             .as_str()
             .ok_or_else(|| Verdict::Error("teams.create gave no team.roomId".into()))?
@@ -442,9 +471,7 @@ impl Ctx<'_> {
             .as_str()
             .ok_or_else(|| Verdict::Error(format!("{path} gave no {key}._id")))?
             .to_owned();
-        managed
-            .registry
-            .add(kind, &name, &id, &self.check_id.clone());
+        self.created(kind, &name, &id)?;
         Ok((id, name))
     }
 

@@ -24,7 +24,7 @@ pub enum Level {
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        f.pad(match self {
             Level::Must => "MUST",
             Level::Should => "SHOULD",
         })
@@ -162,24 +162,28 @@ impl Verdict {
     }
 }
 
-/// The five outcomes of a check.
+/// The outcomes of a check: the five verdicts, and `NotRun` for a selected check the run
+/// could not reach (set-up failed, the target stopped answering, the run ran out of time or was
+/// interrupted). `NotRun` says nothing about the target's conformance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Status {
     Pass,
     Fail,
     Skip,
     Disabled,
     Error,
+    NotRun,
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::Pass,
         Status::Fail,
         Status::Skip,
         Status::Disabled,
         Status::Error,
+        Status::NotRun,
     ];
 
     pub fn label(self) -> &'static str {
@@ -189,13 +193,14 @@ impl Status {
             Status::Skip => "SKIP",
             Status::Disabled => "DISABLED",
             Status::Error => "ERROR",
+            Status::NotRun => "NOT RUN",
         }
     }
 }
 
 impl fmt::Display for Status {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.label())
+        f.pad(self.label())
     }
 }
 
@@ -217,6 +222,10 @@ pub struct Exchange {
     pub duration_ms: u64,
     /// A curl command that sends the same request, secrets as shell variables.
     pub curl: String,
+    /// Sent to tidy up (log out, remove created data, restore the clock), not to test a rule:
+    /// never the request a verdict is about.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cleanup: bool,
 }
 
 /// The result of one check of the catalog.

@@ -11,7 +11,7 @@ use std::{fmt::Write, time::Duration};
 use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
 use crate::model::{CheckResult, Status};
-use crate::runner::{grouped, Report};
+use crate::runner::{grouped, Outcome, Report};
 
 /// The console text: header, failures and errors in detail, skips, the summary table.
 pub fn console(report: &Report) -> String {
@@ -26,11 +26,26 @@ pub fn console(report: &Report) -> String {
         "Rocket.Chat conformance (users.presence, directory) against {}\n  version {}, test control {}, clock skew {skew}, seed {}",
         t.url,
         t.version.as_deref().unwrap_or("unknown"),
-        if t.test_control { "yes" } else { "no" },
+        match t.test_control {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "unknown",
+        },
         report.seed
     );
     if let Some(e) = &report.setup_error {
-        let _ = writeln!(out, "\nSET-UP FAILED: {e}");
+        let headline = report
+            .setup_problem
+            .map(|p| p.headline())
+            .unwrap_or("set-up");
+        let _ = writeln!(out, "\nSET-UP FAILED ({headline}): {e}\nNo check ran: this says nothing about the target's conformance.");
+    }
+    if let Some(why) = &report.stopped {
+        let _ = writeln!(
+            out,
+            "\nSTOPPED EARLY: {why}; {} selected checks were not run.",
+            report.summary.not_run
+        );
     }
     let problems: Vec<&CheckResult> = report
         .results
@@ -89,19 +104,20 @@ pub fn console(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}",
-        "endpoint / level", "pass", "fail", "error", "skip", "disabled"
+        "\n{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}{:>9}",
+        "endpoint / level", "pass", "fail", "error", "skip", "disabled", "not run"
     );
     for ((endpoint, level), s) in grouped(&report.results) {
         let _ = writeln!(
             out,
-            "{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}",
+            "{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}{:>9}",
             format!("{endpoint} {level}"),
             s.pass,
             s.fail,
             s.error,
             s.skip,
-            s.disabled
+            s.disabled,
+            s.not_run
         );
     }
     let s = &report.summary;
@@ -112,8 +128,8 @@ pub fn console(report: &Report) -> String {
     };
     let _ = writeln!(
         out,
-        "\n{} checks: {} passed, {} failed, {} errored, {} skipped, {} disabled{known}",
-        s.total, s.pass, s.fail, s.error, s.skip, s.disabled
+        "\n{} checks: {} passed, {} failed, {} errored, {} skipped, {} disabled, {} not run{known}",
+        s.total, s.pass, s.fail, s.error, s.skip, s.disabled, s.not_run
     );
     if let Some(m) = &report.managed {
         let left: Vec<String> = m
@@ -136,16 +152,38 @@ pub fn console(report: &Report) -> String {
             m.created.len()
         );
     }
-    let _ = writeln!(
-        out,
-        "{}",
-        if report.exit_code() == 0 {
-            "RESULT: conformant for the selected checks"
-        } else {
-            "RESULT: NOT conformant (see failures above)"
-        }
-    );
+    let _ = writeln!(out, "{}", result_line(report));
     out
+}
+
+/// The one line that says what the run concluded, and why.
+pub fn result_line(report: &Report) -> String {
+    match report.outcome {
+        Outcome::Conformant => "RESULT: conformant for the selected checks".into(),
+        Outcome::NotConformant => format!(
+            "RESULT: NOT conformant: {} {} failed or errored (see above)",
+            report.summary.blocking,
+            if report.summary.blocking == 1 {
+                "check"
+            } else {
+                "checks"
+            }
+        ),
+        Outcome::NotJudged => format!(
+            "RESULT: NOT JUDGED: {}",
+            match (&report.setup_error, &report.stopped) {
+                (Some(_), _) => format!(
+                    "set-up failed ({}); fix it and run again",
+                    report
+                        .setup_problem
+                        .map(|p| p.headline())
+                        .unwrap_or("set-up")
+                ),
+                (None, Some(why)) => format!("{why}; the checks that ran found no failure"),
+                (None, None) => "some selected checks were not run".into(),
+            }
+        ),
+    }
 }
 
 /// The JUnit XML: one suite per endpoint, one testcase per check.
@@ -165,10 +203,11 @@ pub fn junit(report: &Report) -> String {
             report.target.version.as_deref().unwrap_or("unknown"),
         ));
         suite.add_property(Property::new("seed", report.seed.to_string().as_str()));
+        suite.add_property(Property::new("result", result_line(report).as_str()));
         for r in report.results.iter().filter(|r| r.endpoint == endpoint) {
             let status = match r.status {
                 Status::Pass => TestCaseStatus::success(),
-                Status::Skip | Status::Disabled => {
+                Status::Skip | Status::Disabled | Status::NotRun => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(format!(
                         "{}: {}",
@@ -237,18 +276,19 @@ pub fn json(report: &Report) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot render: {e}\"}}"))
 }
 
-/// `--list`: the catalog, one check per line with level, needs and source.
-pub fn list(checks: &[crate::model::Check]) -> String {
+/// `--list`: the selected checks, one per line with level, needs and source, in aligned
+/// columns; `catalog_size` is the whole catalog's.
+pub fn list(checks: &[crate::model::Check], catalog_size: usize) -> String {
     let mut out = String::new();
     let matrix = crate::kill_matrix::Matrix::committed();
-    for c in checks {
+    let id_width = checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let needs: Vec<String> = checks.iter().map(|c| c.needs.describe()).collect();
+    let needs_width = needs.iter().map(String::len).max().unwrap_or(0);
+    for (c, needs) in checks.iter().zip(&needs) {
         let _ = writeln!(
             out,
-            "{:<6} {:<64} needs {:<32} {}",
-            c.level,
-            c.id,
-            c.needs.describe(),
-            c.source
+            "{:<6} {:<id_width$}  needs {:<needs_width$}  {}",
+            c.level, c.id, needs, c.source
         );
         let _ = writeln!(out, "       {}", c.sentence);
         let _ = writeln!(out, "       {}", crate::kill_matrix::describe(c, &matrix));
@@ -257,9 +297,14 @@ pub fn list(checks: &[crate::model::Check]) -> String {
         .iter()
         .filter(|c| c.level == crate::model::Level::Must)
         .count();
+    let selected = if checks.len() < catalog_size {
+        format!(" selected of {catalog_size}")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "\n{} checks ({must} MUST, {} SHOULD)",
+        "\n{} checks{selected} ({must} MUST, {} SHOULD)",
         checks.len(),
         checks.len() - must
     );

@@ -16,10 +16,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::config::{Config, Credentials, RedactedConfig};
-use crate::context::{Auth, Ctx, Session, Settings, Skew, User};
-use crate::http::{snippet, Http, Req, Resp};
+use crate::context::{Auth, Ctx, Session, Skew};
+use crate::http::{Http, Req};
 use crate::model::{Check, CheckResult, Exchange, Status, Verdict};
-use crate::timefmt::parse_http_date;
+use crate::setup::{Setup, SetupFailure, SetupProblem};
 
 /// Progress callbacks (the console's progress bar, `--verbose`).
 pub trait Observer {
@@ -39,7 +39,9 @@ pub struct TargetInfo {
     pub url: String,
     /// `version` from `GET /api/info`.
     pub version: Option<String>,
-    pub test_control: bool,
+    /// Whether the target has the reference server's test control (None: set-up stopped
+    /// before it was asked).
+    pub test_control: Option<bool>,
     pub clock_skew: Option<Skew>,
     /// Whether the caller is an administrator, when known.
     pub caller_admin: Option<bool>,
@@ -55,6 +57,9 @@ pub struct Summary {
     pub skip: usize,
     pub disabled: usize,
     pub error: usize,
+    /// Selected checks the run did not reach (set-up failed, the target stopped answering,
+    /// `--max-duration`, an interrupt).
+    pub not_run: usize,
     /// Fail or Error results listed in `--expect-fail`.
     pub expected_failures: usize,
     /// Fail or Error results that make the run fail.
@@ -74,6 +79,7 @@ impl Summary {
                 Status::Skip => s.skip += 1,
                 Status::Disabled => s.disabled += 1,
                 Status::Error => s.error += 1,
+                Status::NotRun => s.not_run += 1,
             }
             if matches!(r.status, Status::Fail | Status::Error) && r.expected_failure.is_some() {
                 s.expected_failures += 1;
@@ -83,6 +89,29 @@ impl Summary {
             }
         }
         s
+    }
+}
+
+/// What a run concluded about its target: one of three, each with its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every selected check that ran passed, skipped or failed as expected (exit 0).
+    Conformant,
+    /// At least one check that ran failed or errored (exit 1).
+    NotConformant,
+    /// The run could not judge the target: set-up failed, or it stopped before every selected
+    /// check ran, with no failure among those that did (exit 2).
+    NotJudged,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Conformant => 0,
+            Outcome::NotConformant => 1,
+            Outcome::NotJudged => 2,
+        }
     }
 }
 
@@ -98,9 +127,16 @@ pub struct Report {
     pub seed: u64,
     pub started_at: String,
     pub duration_ms: u64,
-    /// Problems before any check ran (unreachable target, failed login).
+    pub outcome: Outcome,
+    /// Why the run could not judge the target before any check ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setup_problem: Option<SetupProblem>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub setup_error: Option<String>,
+    /// Why the run stopped before every selected check ran (the target stopped answering,
+    /// `--max-duration`, an interrupt).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
     /// The requests of the set-up (probe, login, test-control detection).
     pub setup_exchanges: Vec<Exchange>,
     pub summary: Summary,
@@ -111,13 +147,20 @@ pub struct Report {
 }
 
 impl Report {
-    /// 0 when no selected check Failed or Errored (known failures aside), else 1.
-    pub fn exit_code(&self) -> i32 {
-        if self.summary.blocking == 0 {
-            0
+    /// The outcome from the results and how the run ended.
+    pub fn judge(summary: &Summary, setup_problem: Option<SetupProblem>, stopped: bool) -> Outcome {
+        if summary.blocking > 0 {
+            Outcome::NotConformant
+        } else if setup_problem.is_some() || stopped || summary.not_run > 0 {
+            Outcome::NotJudged
         } else {
-            1
+            Outcome::Conformant
         }
+    }
+
+    /// 0 conformant for the selected checks, 1 a rule broken, 2 not judged.
+    pub fn exit_code(&self) -> i32 {
+        self.outcome.exit_code()
     }
 }
 
@@ -152,16 +195,44 @@ pub fn deselected(check: &Check, config: &Config) -> Option<String> {
     None
 }
 
+/// The checks `--filter`, `--skip` and `--level` select.
+pub fn selection<'c>(checks: &'c [Check], config: &Config) -> Vec<&'c Check> {
+    checks
+        .iter()
+        .filter(|c| deselected(c, config).is_none())
+        .collect()
+}
+
+/// Why a selection is empty, naming the flags that emptied it.
+pub fn empty_selection(config: &Config) -> String {
+    let mut flags = Vec::new();
+    if !config.filters.is_empty() {
+        flags.push(format!("--filter {}", config.filters.join(",")));
+    }
+    if !config.skips.is_empty() {
+        flags.push(format!("--skip {}", config.skips.join(",")));
+    }
+    if !config.levels.is_empty() {
+        let levels: Vec<String> = config
+            .levels
+            .iter()
+            .map(|l| l.to_string().to_lowercase())
+            .collect();
+        flags.push(format!("--level {}", levels.join(",")));
+    }
+    format!(
+        "no check selected: {} leaves none of the catalog's checks (ids start with presence/ or directory/; see --list)",
+        if flags.is_empty() { "the selection".to_owned() } else { flags.join(" with ") }
+    )
+}
+
 /// Runs the given checks.
 pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer) -> Report {
     let started = Instant::now();
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let seed = config.seed.unwrap_or_else(random_seed);
-    let selected = checks
-        .iter()
-        .filter(|c| deselected(c, config).is_none())
-        .count();
-    observer.message(&format!("seed {seed} (replay with --seed {seed})"));
+    let deadline = config.max_duration.map(|d| started + d);
+    let selected = selection(checks, config).len();
     for id in config.expect_fail.keys() {
         if !checks.iter().any(|c| &c.id == id) {
             observer.message(&format!(
@@ -169,65 +240,104 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
             ));
         }
     }
-    observer.started(selected);
 
     let mut setup = Setup::default();
-    let session = if selected > 0 {
-        establish(config, seed, &mut setup)
+    let established = if selected > 0 {
+        crate::setup::establish(config, seed, deadline, &mut setup)
     } else {
-        Err("no check selected".into())
+        Err(SetupFailure::new(
+            SetupProblem::NoCheckSelected,
+            empty_selection(config),
+        ))
     };
     let mut target = TargetInfo {
         url: config.url.clone(),
         version: setup.version.clone(),
-        test_control: false,
+        test_control: setup.test_control,
         clock_skew: None,
         caller_admin: None,
         second_user: false,
     };
-    let mut results = Vec::new();
-    // Sweeps what managed checks left behind, at the end or when this function unwinds.
-    let mut janitor = match &session {
-        Ok((_, s)) => s.managed.clone().and_then(|m| {
-            Http::new(&config.url, config.http.clone())
-                .ok()
-                .map(|mut h| {
-                    h.options.verbose = false;
-                    crate::managed::Janitor::new(h, m)
-                })
-        }),
-        Err(_) => None,
-    };
-    let (mut http, session, setup_error) = match session {
+    let (mut http, session, setup_failure) = match established {
         Ok((http, session)) => {
-            target.test_control = session.test_control;
             target.clock_skew = Some(session.skew);
             target.caller_admin = session.caller.admin;
             target.second_user = session.second.is_some();
             (Some(http), Some(session), None)
         }
-        Err(e) => (None, None, if selected > 0 { Some(e) } else { None }),
+        Err(e) => {
+            observer.message(&format!(
+                "conformance: set-up failed ({}): {}",
+                e.problem.headline(),
+                e.message
+            ));
+            (None, None, Some(e))
+        }
     };
+    if session.is_some() {
+        observer.message(&format!("seed {seed} (replay with --seed {seed})"));
+    }
+    // Sweeps what managed checks left behind, at the end or when this function unwinds.
+    let mut janitor = match (&session, &http) {
+        (Some(s), Some(h)) => s.managed.clone().and_then(|m| {
+            h.sibling().ok().map(|mut h| {
+                h.options.verbose = false;
+                crate::managed::Janitor::new(h, m)
+            })
+        }),
+        _ => None,
+    };
+    observer.started(selected);
+    let mut stopped: Option<String> = setup_failure
+        .as_ref()
+        .map(|e| format!("set-up failed ({}): {}", e.problem.headline(), e.message));
+    let mut results: Vec<CheckResult> = Vec::new();
     for check in checks {
-        let result = match (deselected(check, config), &session, http.as_mut()) {
-            (Some(reason), _, _) => blank(check, Status::Disabled, Some(reason)),
-            (None, _, _) if crate::interrupt::requested() => blank(
+        if let Some(reason) = deselected(check, config) {
+            results.push(blank(check, Status::Disabled, Some(reason)));
+            continue;
+        }
+        if stopped.is_none() {
+            stopped = stop_reason(http.as_ref(), deadline, config);
+        }
+        let result = match (&stopped, &session, http.as_mut()) {
+            (None, Some(session), Some(http)) => {
+                let result = run_one(check, config, session, http);
+                if let Some(why) = stop_reason(Some(http), deadline, config) {
+                    // The check that met the stop, and those whose requests timed out in the
+                    // streak before it, could not be judged.
+                    if http.stalled().is_some() {
+                        for earlier in results.iter_mut().rev() {
+                            if earlier.status == Status::Disabled {
+                                continue;
+                            }
+                            if !timed_out(earlier) {
+                                break;
+                            }
+                            not_run(earlier, &why);
+                        }
+                    }
+                    stopped = Some(why.clone());
+                    let mut result = result;
+                    if matches!(result.status, Status::Error) {
+                        not_run(&mut result, &why);
+                    }
+                    result
+                } else {
+                    result
+                }
+            }
+            (why, _, _) => blank(
                 check,
-                Status::Error,
-                Some("not run: the run was interrupted (Ctrl-C)".into()),
-            ),
-            (None, Some(session), Some(http)) => run_one(check, config, session, http),
-            (None, _, _) => blank(
-                check,
-                Status::Error,
+                Status::NotRun,
                 Some(format!(
-                    "set-up failed: {}",
-                    setup_error.clone().unwrap_or_default()
+                    "not run: {}",
+                    why.as_deref().unwrap_or("no session")
                 )),
             ),
         };
         let result = apply_expectation(result, config);
-        if result.status != Status::Disabled {
+        if setup_failure.is_none() {
             observer.finished(&result);
         }
         results.push(result);
@@ -237,6 +347,13 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
     if let (Some(http), Some(session)) = (http.as_mut(), &session) {
         logout(http, session, config, &mut setup.exchanges);
     }
+    let summary = Summary::of(&results);
+    let setup_problem = setup_failure.as_ref().map(|e| e.problem);
+    let stopped = if setup_failure.is_some() {
+        None
+    } else {
+        stopped
+    };
     Report {
         suite: "rocketchat-presence-directory-conformance".into(),
         suite_version: env!("CARGO_PKG_VERSION").into(),
@@ -250,29 +367,57 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
         seed,
         started_at,
         duration_ms: started.elapsed().as_millis() as u64,
-        setup_error,
+        outcome: Report::judge(&summary, setup_problem, stopped.is_some()),
+        setup_problem,
+        setup_error: setup_failure.map(|e| e.message),
+        stopped,
         setup_exchanges: setup.exchanges,
-        summary: Summary::of(&results),
+        summary,
         results,
         managed,
     }
 }
 
-fn random_seed() -> u64 {
-    random_u64() % 1_000_000_000_000
+/// Why the run must stop now, if it must: an interrupt, a target that stopped answering, or
+/// `--max-duration` reached.
+fn stop_reason(http: Option<&Http>, deadline: Option<Instant>, config: &Config) -> Option<String> {
+    if crate::interrupt::requested() {
+        return Some("the run was interrupted (Ctrl-C)".into());
+    }
+    if let Some(why) = http.and_then(Http::stalled) {
+        return Some(why);
+    }
+    match (deadline, config.max_duration) {
+        (Some(d), Some(max)) if Instant::now() >= d => Some(format!(
+            "the run reached --max-duration ({} s)",
+            max.as_secs()
+        )),
+        _ => None,
+    }
 }
 
-/// A random number from the standard library's randomly keyed hasher and the time.
-pub(crate) fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    h.finish()
+/// Whether a result is an Error because its last request timed out or was not sent.
+fn timed_out(r: &CheckResult) -> bool {
+    r.status == Status::Error
+        && r.message
+            .as_deref()
+            .is_some_and(|m| m.contains(" timed out after ") || m.contains(" not sent: "))
+}
+
+/// Marks a result as not run, keeping what it recorded.
+fn not_run(r: &mut CheckResult, why: &str) {
+    let detail = r.message.take().unwrap_or_default();
+    r.status = Status::NotRun;
+    r.message = Some(format!("not run: {why}"));
+    if !detail.is_empty() {
+        r.notes.push(detail);
+    }
+    r.expected = None;
+    r.actual = None;
+}
+
+fn random_seed() -> u64 {
+    crate::random::u64() % 1_000_000_000_000
 }
 
 fn blank(check: &Check, status: Status, message: Option<String>) -> CheckResult {
@@ -310,19 +455,30 @@ fn apply_expectation(mut r: CheckResult, config: &Config) -> CheckResult {
 
 fn unmet_needs(check: &Check, session: &Session) -> Option<String> {
     let n = check.needs;
+    let managed_hint =
+        "or an administrator's --admin-username/--admin-password (managed mode creates one)";
     if n.test_control && !session.test_control {
         return Some(
-            "the target has no test-control API (/test-control/clock answered no clock)".into(),
+            "the target has no test-control API (GET /test-control/clock answered no clock); only the reference server started with --test-control has one".into(),
         );
     }
     if n.admin && session.managed.is_none() {
-        return Some("managed mode is off: no admin credentials (--admin-username/--admin-password or --admin-user-id/--admin-auth-token)".into());
+        return Some("managed mode is off: give an administrator's --admin-username/--admin-password or --admin-user-id/--admin-auth-token (it may be the caller's)".into());
+    }
+    if n.second_user_not_admin {
+        let why = match (&session.second, session.second.as_ref().and_then(|s| s.admin)) {
+            (_, Some(false)) => None,
+            (None, _) if session.caller.admin == Some(true) => Some("no second user, and the caller is an administrator".to_owned()),
+            (None, _) => Some("no second user".to_owned()),
+            (Some(_), Some(true)) => Some("the second user is an administrator".to_owned()),
+            (Some(_), None) => Some("whether the second user is an administrator is unknown (GET /api/v1/me named no roles; pass --second-admin false if it is not one)".to_owned()),
+        };
+        if let Some(why) = why {
+            return Some(format!("{why}: this rule is about what a non-administrator sees; give a non-admin --second-username/--second-password or --second-user-id/--second-auth-token, {managed_hint}"));
+        }
     }
     if n.second_user && session.second.is_none() {
-        return Some("no second user (--second-username/--second-password or --second-user-id/--second-auth-token)".into());
-    }
-    if n.second_user_not_admin && session.second.as_ref().and_then(|s| s.admin) != Some(false) {
-        return Some("the second user is not known to be a non-administrator".into());
+        return Some(format!("no second user: give --second-username/--second-password or --second-user-id/--second-auth-token, {managed_hint}"));
     }
     None
 }
@@ -346,8 +502,10 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
         }
     };
     // What the check created goes now, whatever its outcome (a panic was caught above).
-    crate::managed::remove_for_check(&mut ctx, &check.id);
-    let restore_error = restore(&mut ctx, session);
+    let restore_error = ctx.tidy(|ctx| {
+        crate::managed::remove_for_check(ctx, &check.id);
+        restore(ctx, session)
+    });
     let curl = ctx.last_curl();
     let mut result = blank(check, Status::Pass, None);
     result.notes = std::mem::take(&mut ctx.notes);
@@ -383,276 +541,35 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
     result
 }
 
-/// Puts back the clock and settings a check changed; returns what could not be restored.
+/// Puts back the clock and then the settings a check changed; returns what could not be
+/// restored.
 fn restore(ctx: &mut Ctx, session: &Session) -> Option<String> {
     let mut problems = Vec::new();
-    if ctx.settings_touched {
-        if let Some(settings) = &session.settings {
-            match ctx.send(
-                Req::method("PATCH", "/test-control/settings")
-                    .json(Value::Object(settings.raw.clone())),
-                &Auth::None,
-            ) {
-                Ok(r) if r.status == 200 => {}
-                Ok(r) => problems.push(format!("restoring the settings answered {}", r.status)),
-                Err(v) => problems.push(format!("restoring the settings failed: {v:?}")),
-            }
-        }
-    }
+    let mut put_back = |ctx: &mut Ctx, what: &str, req: Req| match ctx.send(req, &Auth::None) {
+        Ok(r) if r.status == 200 => crate::interrupt::undone(what),
+        Ok(r) => problems.push(format!("restoring the {what} answered {}", r.status)),
+        Err(v) => problems.push(format!("restoring the {what} failed: {v:?}")),
+    };
     if ctx.clock_touched {
-        let req = match session.manual_clock_ms {
-            Some(ms) => Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
-            None => Req::method("DELETE", "/test-control/clock"),
-        };
-        match ctx.send(req, &Auth::None) {
-            Ok(r) if r.status == 200 => {}
-            Ok(r) => problems.push(format!("restoring the clock answered {}", r.status)),
-            Err(v) => problems.push(format!("restoring the clock failed: {v:?}")),
-        }
+        put_back(ctx, "clock", clock_restore(session));
+    }
+    if let (true, Some(settings)) = (ctx.settings_touched, &session.settings) {
+        put_back(ctx, "settings", settings_restore(settings));
     }
     (!problems.is_empty()).then(|| problems.join("; "))
 }
 
-#[derive(Default)]
-struct Setup {
-    exchanges: Vec<Exchange>,
-    version: Option<String>,
-}
-
-fn setup_send(http: &mut Http, setup: &mut Setup, req: Req) -> Result<Resp, String> {
-    let (xs, result) = http.send(&req, "(set-up)");
-    setup.exchanges.extend(xs);
-    result.map_err(|e| e.0)
-}
-
-/// Reachability, version, login, test control, skew, settings.
-fn establish(config: &Config, seed: u64, setup: &mut Setup) -> Result<(Http, Session), String> {
-    let mut http = Http::new(&config.url, config.http.clone())?;
-    // Probe and clock samples from the Date header.
-    let mut samples = Vec::new();
-    for _ in 0..3 {
-        let resp = setup_send(&mut http, setup, Req::get("/api/info"))
-            .map_err(|e| format!("the target is unreachable: {e}"))?;
-        if setup.version.is_none() {
-            setup.version = resp.json().ok().and_then(|v| {
-                v.get("version")
-                    .or_else(|| v.get("info").and_then(|i| i.get("version")))
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            });
-        }
-        if let Some(date) = resp.header("date").and_then(parse_http_date) {
-            let sent = resp.sent.timestamp_millis();
-            let rtt = resp.received.timestamp_millis() - sent;
-            samples.push((rtt, date + 500 - (sent + rtt / 2)));
-        }
-    }
-    let caller = match &config.credentials {
-        None => {
-            return Err(
-                "no credentials: give --username/--password or --user-id/--auth-token".into(),
-            )
-        }
-        Some(c) => authenticate(&mut http, setup, c, "X_AUTH_TOKEN", "X_USER_ID", "PASSWORD")?,
-    };
-    let mut caller = caller;
-    if config.admin.is_some() {
-        caller.admin = config.admin;
-    }
-    let mut second = match &config.second {
-        None => None,
-        Some(c) => Some(authenticate(
-            &mut http,
-            setup,
-            c,
-            "SECOND_AUTH_TOKEN",
-            "SECOND_USER_ID",
-            "SECOND_PASSWORD",
-        )?),
-    };
-    if let (Some(s), Some(admin)) = (second.as_mut(), config.second_admin) {
-        s.admin = Some(admin);
-    }
-    let managed = match &config.admin_credentials {
-        None => None,
-        Some(c) => {
-            let admin = if config.credentials.as_ref() == Some(c) {
-                caller.clone()
-            } else {
-                authenticate(
-                    &mut http,
-                    setup,
-                    c,
-                    "ADMIN_AUTH_TOKEN",
-                    "ADMIN_USER_ID",
-                    "ADMIN_PASSWORD",
-                )?
-            };
-            if admin.admin == Some(false) {
-                return Err(
-                    "the admin credentials (--admin-…) belong to a user without the admin role"
-                        .into(),
-                );
-            }
-            Some(crate::managed::Managed {
-                admin,
-                prefix: crate::managed::random_prefix(),
-                keep: config.keep,
-                registry: crate::managed::Registry::default(),
-            })
-        }
-    };
-    // Test control.
-    let mut test_control = false;
-    let mut manual_clock_ms = None;
-    let mut skew = samples
-        .iter()
-        .min_by_key(|(rtt, _)| *rtt)
-        .map(|(rtt, s)| Skew {
-            ms: *s,
-            uncertainty_ms: 500 + rtt / 2 + 1,
-            method: "date-header",
-        })
-        .unwrap_or(Skew {
-            ms: 0,
-            uncertainty_ms: 60_000,
-            method: "none (no Date header)",
-        });
-    if let Ok(resp) = setup_send(&mut http, setup, Req::get("/test-control/clock")) {
-        if let (200, Ok(v)) = (resp.status, resp.json()) {
-            if let Some(now) = v.get("nowMs").and_then(Value::as_i64) {
-                test_control = true;
-                let sent = resp.sent.timestamp_millis();
-                let rtt = resp.received.timestamp_millis() - sent;
-                skew = Skew {
-                    ms: now - (sent + rtt / 2),
-                    uncertainty_ms: rtt / 2 + 1,
-                    method: "test-control",
-                };
-                if v.get("manual") == Some(&Value::Bool(true)) {
-                    manual_clock_ms = Some(now);
-                }
-            }
-        }
-    }
-    let settings = if test_control {
-        let resp = setup_send(&mut http, setup, Req::get("/test-control/settings"))?;
-        let v = resp
-            .json()
-            .map_err(|e| format!("GET /test-control/settings: {e}"))?;
-        match v.get("settings") {
-            Some(Value::Object(m)) => Some(Settings { raw: m.clone() }),
-            _ => {
-                return Err(format!(
-                    "GET /test-control/settings gave no settings: {}",
-                    snippet(&v.to_string(), 200)
-                ))
-            }
-        }
-    } else {
-        None
-    };
-    let session = Session {
-        caller,
-        second,
-        test_control,
-        settings,
-        manual_clock_ms,
-        skew,
-        version: setup.version.clone(),
-        seed,
-        managed,
-    };
-    Ok((http, session))
-}
-
-fn authenticate(
-    http: &mut Http,
-    setup: &mut Setup,
-    creds: &Credentials,
-    token_var: &str,
-    id_var: &str,
-    password_var: &str,
-) -> Result<User, String> {
-    match creds {
-        Credentials::Token {
-            user_id,
-            auth_token,
-        } => {
-            http.redactor.add(auth_token, &format!("${token_var}"));
-            http.redactor.add(user_id, &format!("${id_var}"));
-            Ok(User {
-                user_id: user_id.clone(),
-                auth_token: auth_token.clone(),
-                admin: None,
-                username: None,
-            })
-        }
-        Credentials::Login { username, password } => {
-            http.redactor.add(password, &format!("${password_var}"));
-            let verbose = std::mem::replace(&mut http.options.verbose, false);
-            let first_new = setup.exchanges.len();
-            let outcome = login(http, setup, username, password);
-            http.options.verbose = verbose;
-            if let Ok((user_id, auth_token, _)) = &outcome {
-                http.redactor.add(auth_token, &format!("${token_var}"));
-                http.redactor.add(user_id, &format!("${id_var}"));
-            }
-            // The answer held a token the redactor did not know yet: redact (and print, with
-            // --verbose) the login exchange only now.
-            for x in setup.exchanges[first_new..].iter_mut() {
-                x.response_body = http.redactor.redact(&x.response_body);
-                if verbose {
-                    eprintln!("{}", crate::http::render_exchange(x));
-                }
-            }
-            let (user_id, auth_token, data) = outcome?;
-            let roles: Option<Vec<String>> = data
-                .get("me")
-                .and_then(|m| m.get("roles"))
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                });
-            Ok(User {
-                user_id,
-                auth_token,
-                admin: roles.map(|r| r.iter().any(|x| x == "admin")),
-                username: Some(username.clone()),
-            })
-        }
+/// The request that puts the target's clock back as it was before the run.
+pub(crate) fn clock_restore(session: &Session) -> Req {
+    match session.manual_clock_ms {
+        Some(ms) => Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
+        None => Req::method("DELETE", "/test-control/clock"),
     }
 }
 
-/// `POST /api/v1/login`; the user id, token and `data` of the answer.
-fn login(
-    http: &mut Http,
-    setup: &mut Setup,
-    username: &str,
-    password: &str,
-) -> Result<(String, String, Value), String> {
-    let req = Req::method("POST", "/api/v1/login")
-        .json(json!({ "user": username, "password": password }));
-    let resp = setup_send(http, setup, req)
-        .map_err(|e| format!("logging in as {username} failed: {e}"))?;
-    let body: Value = resp
-        .json()
-        .map_err(|e| format!("logging in as {username}: {e}"))?;
-    let data = body.get("data").cloned().unwrap_or(Value::Null);
-    match (
-        data.get("userId").and_then(Value::as_str),
-        data.get("authToken").and_then(Value::as_str),
-    ) {
-        (Some(id), Some(token)) => Ok((id.to_owned(), token.to_owned(), data.clone())),
-        _ => Err(format!(
-            "logging in as {username} failed: {} {}",
-            resp.status,
-            snippet(&http.redactor.redact(&body.to_string()), 300)
-        )),
-    }
+/// The request that puts the target's settings back as they were before the run.
+pub(crate) fn settings_restore(settings: &crate::context::Settings) -> Req {
+    Req::method("PATCH", "/test-control/settings").json(Value::Object(settings.raw.clone()))
 }
 
 fn logout(http: &mut Http, session: &Session, config: &Config, exchanges: &mut Vec<Exchange>) {

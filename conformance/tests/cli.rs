@@ -52,7 +52,7 @@ fn help_and_list() {
 }
 
 #[test]
-fn unreachable_target_errors_and_exits_non_zero() {
+fn unreachable_target_is_not_judged() {
     let dir = std::env::temp_dir().join(format!("conformance-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (junit, json) = (dir.join("r.xml"), dir.join("r.json"));
@@ -71,18 +71,24 @@ fn unreachable_target_errors_and_exits_non_zero() {
         .arg(&json)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("SET-UP FAILED: the target is unreachable"),
+        stdout.contains("SET-UP FAILED (the target is unreachable)"),
         "{stdout}"
     );
-    assert!(stdout.contains("RESULT: NOT conformant"));
+    assert!(stdout.contains("RESULT: NOT JUDGED"), "{stdout}");
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    assert_eq!(report["summary"]["error"], conformance::catalog().len());
+    assert_eq!(report["summary"]["not_run"], conformance::catalog().len());
+    assert_eq!(report["outcome"], "not-judged");
+    assert_eq!(report["setup_problem"], "unreachable");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains("<error"));
+    assert!(
+        !xml.contains("<error") && !xml.contains("<failure"),
+        "{xml}"
+    );
+    assert!(xml.contains("not run: set-up failed"), "{xml}");
     assert!(!xml.contains("t0k3n-secret") && !report.to_string().contains("t0k3n-secret"));
 }
 
@@ -93,7 +99,7 @@ fn no_target_is_a_usage_error() {
 }
 
 /// Ctrl-C in the middle of a managed run: the suite stops, removes what it created, writes its
-/// reports (the checks not run are Errors) and exits 130.
+/// reports (the checks it did not finish are not run) and exits 130.
 #[cfg(unix)]
 #[test]
 fn an_interrupt_still_removes_what_was_created() {
@@ -193,7 +199,7 @@ fn an_interrupt_still_removes_what_was_created() {
         .iter()
         .find(|r| r["id"] == "directory/managed/model-based-run")
         .unwrap();
-    assert_eq!(model["status"], "error");
+    assert_eq!(model["status"], "not-run");
     assert!(
         model["message"].as_str().unwrap().contains("interrupted"),
         "{model}"

@@ -42,7 +42,7 @@ fn every_check_passes_against_the_reference_server() {
         report::console(&report)
     );
     assert_eq!(report.exit_code(), 0);
-    assert!(report.target.test_control);
+    assert_eq!(report.target.test_control, Some(true));
     assert_eq!(report.target.version.as_deref(), Some("8.6.0"));
     assert!(elapsed.as_secs() < 10, "the catalog took {elapsed:?}");
     // The reports render and parse.
@@ -336,7 +336,7 @@ fn model_based_runs_pass_on_the_real_clock() {
     config.model_sequences = 3;
     config.model_steps = 12;
     let report = runner::run(&config, &mut Quiet);
-    assert!(!report.target.test_control);
+    assert_eq!(report.target.test_control, Some(false));
     for id in &config.filters {
         let r = report.results.iter().find(|r| &r.id == id).unwrap();
         assert_eq!(r.status, Status::Pass, "{id}: {:?}", r.message);

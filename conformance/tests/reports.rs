@@ -6,7 +6,8 @@ use conformance::{
     context::Skew,
     model::{CheckResult, Exchange, Level, Status},
     report,
-    runner::{Report, Summary, TargetInfo},
+    runner::{Outcome, Report, Summary, TargetInfo},
+    setup::SetupProblem,
 };
 
 fn result(id: &str, level: Level, status: Status) -> CheckResult {
@@ -56,6 +57,7 @@ fn fixed_report() -> Report {
         error: None,
         duration_ms: 2,
         curl: curl.into(),
+        cleanup: false,
     });
     let mut skip = result(
         "presence/cutoff/exactly-10-min-is-full",
@@ -78,6 +80,7 @@ fn fixed_report() -> Report {
     let mut pass = result("presence/envelope/full-list", Level::Must, Status::Pass);
     pass.notes.push("a note".into());
     let results = vec![pass, fail, skip, error, disabled];
+    let summary = Summary::of(&results);
     Report {
         suite: "rocketchat-presence-directory-conformance".into(),
         suite_version: "0.1.0".into(),
@@ -85,7 +88,7 @@ fn fixed_report() -> Report {
         target: TargetInfo {
             url: "http://target.example".into(),
             version: Some("8.6.0".into()),
-            test_control: false,
+            test_control: Some(false),
             clock_skew: Some(Skew {
                 ms: -1200,
                 uncertainty_ms: 503,
@@ -98,9 +101,12 @@ fn fixed_report() -> Report {
         seed: 42,
         started_at: "2026-01-01T12:00:00.000Z".into(),
         duration_ms: 1234,
+        outcome: Report::judge(&summary, None, false),
+        setup_problem: None,
         setup_error: None,
+        stopped: None,
         setup_exchanges: Vec::new(),
-        summary: Summary::of(&results),
+        summary,
         results,
         managed: Some(conformance::managed::ManagedReport {
             prefix: "conf-abc123-".into(),
@@ -141,6 +147,45 @@ fn exit_code_ignores_known_failures_only() {
         "the Fail blocks, the known Error does not"
     );
     assert_eq!(r.exit_code(), 1);
+}
+
+#[test]
+fn three_outcomes_three_exit_codes() {
+    let mut r = fixed_report();
+    // Only passes and known failures: conformant.
+    r.results.retain(|x| x.status != Status::Fail);
+    r.summary = Summary::of(&r.results);
+    assert_eq!(Report::judge(&r.summary, None, false), Outcome::Conformant);
+    // A set-up problem or an early stop with nothing failed: not judged.
+    assert_eq!(
+        Report::judge(&r.summary, Some(SetupProblem::CredentialsRefused), false),
+        Outcome::NotJudged
+    );
+    assert_eq!(Report::judge(&r.summary, None, true), Outcome::NotJudged);
+    let mut not_run = result("directory/envelope/channels", Level::Must, Status::NotRun);
+    not_run.message = Some("not run: the target stopped answering".into());
+    r.results.push(not_run);
+    r.summary = Summary::of(&r.results);
+    assert_eq!(r.summary.not_run, 1);
+    assert_eq!(Report::judge(&r.summary, None, false), Outcome::NotJudged);
+    // A failure among the checks that ran outweighs the checks not run.
+    r.results.push(result(
+        "presence/envelope/full-list",
+        Level::Must,
+        Status::Fail,
+    ));
+    r.summary = Summary::of(&r.results);
+    assert_eq!(
+        Report::judge(&r.summary, None, true),
+        Outcome::NotConformant
+    );
+    for (outcome, code) in [
+        (Outcome::Conformant, 0),
+        (Outcome::NotConformant, 1),
+        (Outcome::NotJudged, 2),
+    ] {
+        assert_eq!(outcome.exit_code(), code);
+    }
 }
 
 #[test]

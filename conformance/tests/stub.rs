@@ -11,6 +11,7 @@ use conformance::{
     config::{Config, Credentials},
     model::Status,
     runner::{self, Quiet},
+    setup::SetupProblem,
 };
 
 fn config(url: &str) -> Config {
@@ -125,17 +126,22 @@ fn too_many_requests_is_retried() {
 }
 
 #[test]
-fn refused_connection_is_an_error_for_every_selected_check() {
+fn refused_connection_is_not_judged_and_no_check_runs() {
     let mut c = config("http://127.0.0.1:9");
     c.filters.clear();
     let report = runner::run(&c, &mut Quiet);
-    assert!(report
-        .setup_error
-        .as_deref()
-        .unwrap()
-        .contains("unreachable"));
-    assert!(report.results.iter().all(|r| r.status == Status::Error));
-    assert_eq!(report.exit_code(), 1);
+    assert_eq!(report.setup_problem, Some(SetupProblem::Unreachable));
+    assert!(
+        report
+            .setup_error
+            .as_deref()
+            .unwrap()
+            .contains("the connection was refused"),
+        "{:?}",
+        report.setup_error
+    );
+    assert!(report.results.iter().all(|r| r.status == Status::NotRun));
+    assert_eq!(report.exit_code(), 2);
 }
 
 #[test]

@@ -105,22 +105,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
     }
 }
 
-/// A token of the same length as the real one that was never issued.
+/// A token of the same length as the real one that was never issued: random, so that nothing
+/// about the real one can be read from it.
 fn wrong_token(real: &str) -> String {
-    let candidate: String = real
-        .chars()
-        .map(|c| match c {
-            'a'..='y' | 'A'..='Y' | '0'..='8' => ((c as u8) + 1) as char,
-            'z' => 'a',
-            'Z' => 'A',
-            '9' => '0',
-            other => other,
-        })
-        .collect();
-    if candidate.len() < 8 || candidate == real {
-        "conformance-never-issued-token-0000000000000".to_owned()
-    } else {
-        candidate
+    loop {
+        let token = crate::random::string(real.len().max(16), crate::random::TOKEN_ALPHABET);
+        if token != real {
+            return token;
+        }
     }
 }
 

@@ -712,7 +712,10 @@ fn private_group_only_for_members(ctx: &mut Ctx) -> Result<(), Verdict> {
             format!("{:?}", other.ids()),
         )
     })();
-    match ctx.call(Req::method("POST", "/api/v1/groups.delete").json(json!({ "roomId": id }))) {
+    let deleted = ctx.tidy(|ctx| {
+        ctx.call(Req::method("POST", "/api/v1/groups.delete").json(json!({ "roomId": id })))
+    });
+    match deleted {
         Ok(r) if r.status == 200 => {}
         Ok(r) => ctx.note(format!(
             "deleting the private group {name:?} answered {}",

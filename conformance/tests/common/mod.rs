@@ -92,9 +92,18 @@ pub enum Misbehaviour {
     ServerError,
     /// 200 `{"users":[],"full":true,"success":true}` to everything, credentials or not.
     AlwaysFull,
+    /// Answers `/api/info`, then never anything else (30 s of silence per request).
+    HangAfterInfo,
+    /// A web site: 200 with an HTML page for every path, `/api/info` included.
+    HtmlSite,
+    /// 401 with Rocket.Chat's envelope for every path, `/api/info` included.
+    Unauthorized,
+    /// `/api/info` sends 50 MB.
+    EnormousInfo,
 }
 
-/// A stub target on 127.0.0.1:0: `/api/info` answers properly, `/api/v1/*` misbehaves.
+/// A stub target on 127.0.0.1:0: `/api/info` and `/api/v1/me` answer properly (but for
+/// `AlwaysFull`, which answers everything alike), the rest of `/api/v1/*` misbehaves.
 pub struct Stub {
     pub url: String,
     stop: Arc<AtomicBool>,
@@ -113,21 +122,21 @@ pub fn stub(m: Misbehaviour) -> Stub {
     let stop = Arc::new(AtomicBool::new(false));
     let stop2 = stop.clone();
     thread::spawn(move || {
-        let mut n = 0u32;
+        let misbehaved = Arc::new(std::sync::atomic::AtomicU32::new(0));
         for stream in listener.incoming() {
             if stop2.load(Ordering::SeqCst) {
                 break;
             }
             let Ok(stream) = stream else { continue };
-            n += 1;
-            let count = n;
-            thread::spawn(move || serve(stream, m, count));
+            let misbehaved = misbehaved.clone();
+            thread::spawn(move || serve(stream, m, &misbehaved));
         }
     });
     Stub { url, stop }
 }
 
-fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
+/// Serves one connection; `misbehaved` counts the requests to the endpoints under test.
+fn serve(mut stream: TcpStream, m: Misbehaviour, misbehaved: &std::sync::atomic::AtomicU32) {
     let mut buf = [0u8; 8192];
     let mut req = Vec::new();
     while !req.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -146,6 +155,22 @@ fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
         let _ = stream.write_all(head.as_bytes());
         let _ = stream.write_all(body);
     };
+    match m {
+        Misbehaviour::HtmlSite => {
+            return respond(&mut stream, "200 OK", "text/html", "", b"<!DOCTYPE html><html><body>Welcome</body></html>")
+        }
+        Misbehaviour::Unauthorized => {
+            return respond(
+                &mut stream,
+                "401 Unauthorized",
+                "application/json",
+                "",
+                br#"{"success":false,"status":"error","message":"You must be logged in to do this.","error":"You must be logged in to do this."}"#,
+            )
+        }
+        Misbehaviour::EnormousInfo => return enormous(&mut stream),
+        _ => {}
+    }
     if path.starts_with("/api/info") {
         return respond(
             &mut stream,
@@ -153,6 +178,20 @@ fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
             "application/json",
             "",
             br#"{"version":"0.0.0-stub","success":true}"#,
+        );
+    }
+    if m == Misbehaviour::HangAfterInfo {
+        thread::sleep(Duration::from_secs(30));
+        return;
+    }
+    if path.starts_with("/api/v1/me") && m != Misbehaviour::AlwaysFull {
+        // The token check of set-up passes: the misbehaviour is in the endpoints under test.
+        return respond(
+            &mut stream,
+            "200 OK",
+            "application/json",
+            "",
+            br#"{"_id":"stubUser","username":"stub","roles":["user"],"success":true}"#,
         );
     }
     if !path.starts_with("/api/v1/") {
@@ -164,6 +203,7 @@ fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
             br#"{"success":false}"#,
         );
     }
+    let n = misbehaved.fetch_add(1, Ordering::SeqCst) + 1;
     match m {
         Misbehaviour::Html => respond(
             &mut stream,
@@ -182,7 +222,11 @@ fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
         Misbehaviour::Reset => {
             let _ = stream.shutdown(std::net::Shutdown::Both);
         }
-        Misbehaviour::Hang => thread::sleep(Duration::from_secs(3)),
+        Misbehaviour::Hang
+        | Misbehaviour::HangAfterInfo
+        | Misbehaviour::HtmlSite
+        | Misbehaviour::Unauthorized
+        | Misbehaviour::EnormousInfo => thread::sleep(Duration::from_secs(3)),
         Misbehaviour::Redirect => respond(
             &mut stream,
             "302 Found",
@@ -190,16 +234,7 @@ fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
             "Location: http://127.0.0.1:9/elsewhere\r\n",
             b"",
         ),
-        Misbehaviour::Enormous => {
-            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nConnection: close\r\n\r\n";
-            let _ = stream.write_all(head.as_bytes());
-            let chunk = vec![b' '; 65536];
-            for _ in 0..200 {
-                if stream.write_all(&chunk).is_err() {
-                    return;
-                }
-            }
-        }
+        Misbehaviour::Enormous => enormous(&mut stream),
         Misbehaviour::TooManyRequestsOnce if n % 2 == 1 => respond(
             &mut stream,
             "429 Too Many Requests",
@@ -228,5 +263,17 @@ fn serve(mut stream: TcpStream, m: Misbehaviour, n: u32) {
             "",
             br#"{"success":false,"error":"boom"}"#,
         ),
+    }
+}
+
+/// 50 MB of JSON whitespace, announced with its length.
+fn enormous(stream: &mut TcpStream) {
+    let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 50000000\r\nConnection: close\r\n\r\n";
+    let _ = stream.write_all(head.as_bytes());
+    let chunk = vec![b' '; 65536];
+    for _ in 0..200 {
+        if stream.write_all(&chunk).is_err() {
+            return;
+        }
     }
 }
