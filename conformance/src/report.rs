@@ -207,7 +207,12 @@ pub fn junit(report: &Report) -> String {
         for r in report.results.iter().filter(|r| r.endpoint == endpoint) {
             let status = match r.status {
                 Status::Pass => TestCaseStatus::success(),
-                Status::Skip | Status::Disabled | Status::NotRun => {
+                Status::NotRun => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(r.message.as_deref().unwrap_or("not run"));
+                    s
+                }
+                Status::Skip | Status::Disabled => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(format!(
                         "{}: {}",

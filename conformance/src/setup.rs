@@ -131,6 +131,7 @@ fn send(http: &mut Http, setup: &mut Setup, req: Req) -> Result<Resp, TransportE
 /// A transport failure during set-up, as a diagnosis.
 fn transport(e: TransportError, during: &str) -> SetupFailure {
     let problem = match e.kind {
+        TransportKind::Timeout if during == "probe" => SetupProblem::Unreachable,
         TransportKind::Timeout | TransportKind::Stalled => SetupProblem::StoppedAnswering,
         TransportKind::TooLarge => SetupProblem::BodyTooLarge,
         TransportKind::Refused | TransportKind::Dns | TransportKind::Tls => {
@@ -416,7 +417,7 @@ fn authenticate(
                 .header("X-Auth-Token", auth_token)
                 .header("X-User-Id", user_id);
             let resp = send(http, setup, req).map_err(|e| transport(e, "me"))?;
-            let what = format!("GET /api/v1/me with {}'s {}", role.who, role.token_flags);
+            let what = format!("GET /api/v1/me with {}'s token pair", role.who);
             if matches!(resp.status, 401 | 403) {
                 return Err(refused(&what, &resp, role.token_flags, http));
             }
@@ -451,7 +452,7 @@ fn authenticate(
             let req = Req::method("POST", "/api/v1/login")
                 .json(json!({ "user": username, "password": password }));
             let resp = send(http, setup, req).map_err(|e| transport(e, "login"))?;
-            let what = format!("POST /api/v1/login as {username} ({})", role.login_flags);
+            let what = format!("POST /api/v1/login as {username} ({})", role.who);
             if matches!(resp.status, 401 | 403) {
                 return Err(refused(&what, &resp, role.login_flags, http));
             }
