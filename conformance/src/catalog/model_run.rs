@@ -39,11 +39,10 @@ use proptest_state_machine::ReferenceStateMachine;
 use serde_json::json;
 
 use super::properties::property_seed;
-use super::{check, spec};
 use crate::context::{Auth, Ctx, DirQuery, PRESENCE};
 use crate::http::Req;
 use crate::managed::MadeUser;
-use crate::model::{Check, Failure, Level, Needs, Verdict};
+use crate::model::{Failure, Verdict};
 use crate::oracle::{
     compare_directory, compare_presence, expect_directory, expect_presence, Caller,
     DirectoryAnswer, DirectoryQuery, DirectorySettings, Ids, Kind, ModelRoom, ModelTeam, ModelUser,
@@ -51,27 +50,8 @@ use crate::oracle::{
 };
 use crate::timefmt::FromForm;
 
-pub(super) fn add(out: &mut Vec<Check>) {
-    out.push(check(
-        "presence/managed/model-based-run",
-        Level::Should,
-        Needs::MANAGED,
-        "After any sequence of writes (users created, statuses and profiles changed, users deactivated and reactivated, rooms and teams created, invitations) users.presence answers what the rules compute: the full list holds the users not offline (full: true); from under 10 minutes old gives every user written since, offline ones too, never the caller (full: false); from 10 minutes old or older gives the full list; ids gives the listed users not offline (full: false); fields are only the projected ones, never null.",
-        spec("seed 000 (the 10-minute rule); spec §1.5–§1.7, §9 rules 4, 10–12, 16–19, 25"),
-        |ctx| run(ctx, Endpoint::Presence),
-    ));
-    out.push(check(
-        "directory/managed/model-based-run",
-        Level::Should,
-        Needs::MANAGED,
-        "After any sequence of writes, directory answers what the rules compute for any caller, type, text (case-insensitive literal substring), workspace, count, offset and sort: exactly the visible matches (active users by the search fields; public channels, channels of public or joined teams, and the caller's rooms; public or joined teams), total = all matches, the sorted slice [max(offset,0), +limit), emails only for administrators, belongsTo, usersCount and roomsCount right.",
-        spec("seed 003; spec §2.4–§2.8, §9 rules 26–29, 34, 36–42"),
-        |ctx| run(ctx, Endpoint::Directory),
-    ));
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(super) enum Endpoint {
     Presence,
     Directory,
 }
@@ -901,7 +881,7 @@ fn made_team_id(made: &Made, team: usize) -> Result<String, Verdict> {
 
 // ----- the check: generation, shrinking, re-checking, reporting ------------------------------
 
-fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
+pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
     ctx.managed()?;
     let manual = ctx.session.test_control;
     let settings = ctx.settings();

@@ -1,0 +1,49 @@
+//! `directory/envelope/…`: the top-level shape of the answer for each type.
+
+use super::*;
+
+pub(super) fn add(out: &mut Vec<Check>) {
+    out.push(check(
+        "directory/envelope/no-extra-top-level-keys",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "The 8.4+ response schema forbids top-level keys other than result, count, offset, total, success.",
+        spec("spec §2.9"),
+        no_extra_top_level_keys,
+    ));
+    for (kind, level, source) in [
+        ("users", Level::Must, DIRECTORY_SEED),
+        ("channels", Level::Must, DIRECTORY_SEED),
+        ("teams", Level::Should, spec("spec §2.7, §2.9")),
+    ] {
+        out.push(check(
+            format!("directory/envelope/{kind}"),
+            level,
+            Needs::CREDENTIALS,
+            "The result is { result: [...], count, offset, total, success: true }: count the number of items returned, offset the requested offset (0 by default), total at least count.",
+            source,
+            move |ctx| envelope_of(ctx, kind),
+        ));
+    }
+}
+
+pub(super) fn no_extra_top_level_keys(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let a = ctx.directory(&DirQuery::of("users"), &[])?;
+    let extra: Vec<&String> = a
+        .body
+        .keys()
+        .filter(|k| !["result", "count", "offset", "total", "success"].contains(&k.as_str()))
+        .collect();
+    ensure(
+        extra.is_empty(),
+        "extra top-level keys",
+        "only result, count, offset, total, success",
+        format!("also {extra:?}"),
+    )
+}
+
+/// The envelope of a search of one type, without text.
+fn envelope_of(ctx: &mut Ctx, kind: &str) -> Result<(), Verdict> {
+    let a = ctx.directory(&DirQuery::of(kind), &[])?;
+    check_envelope(&a, 0)
+}

@@ -1,0 +1,60 @@
+//! `directory/params/…`: the two forms of the search criteria, and parameter validation.
+
+use super::*;
+
+pub(super) fn add(out: &mut Vec<Check>) {
+    out.push(check(
+        "directory/params/count-not-a-number-is-400",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "count=abc: 400 \"must be number\".",
+        spec("spec §2.3, §9 rule 43"),
+        count_not_a_number_is_400,
+    ));
+    out.push(check(
+        "directory/params/unknown-is-400",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "Unknown params (page, fields, foo): 400 \"must NOT have additional properties\" (7.x+).",
+        spec("spec §2.3, §9 rule 43"),
+        unknown_is_400,
+    ));
+    for (form, level, source, id) in [
+        (
+            DirectoryForm::Query,
+            Level::Must,
+            DIRECTORY_SEED,
+            "directory/params/query-form",
+        ),
+        (
+            DirectoryForm::TopLevel,
+            Level::Should,
+            spec("spec §2.1, §2.3"),
+            "directory/params/top-level-form",
+        ),
+    ] {
+        out.push(check(
+            id,
+            level,
+            Needs::CREDENTIALS,
+            if form == DirectoryForm::Query {
+                "Payload: query {\"text\": \"rocket\", \"type\": \"users\", \"workspace\": \"local\"}: the JSON query selects the type and filters by text."
+            } else {
+                "7.0+: top-level text, type and workspace select the type and filter by text."
+            },
+            source,
+            move |ctx| forms_work(ctx, form),
+        ));
+    }
+}
+
+pub(super) fn count_not_a_number_is_400(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let req = ctx.dir_req(&DirQuery::of("users"), &[("count", "abc")]);
+    ctx.expect_400_containing(req, "must be number").map(drop)
+}
+
+pub(super) fn unknown_is_400(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let req = ctx.dir_req(&DirQuery::of("users"), &[("foo", "1")]);
+    ctx.expect_400_containing(req, "must NOT have additional properties")
+        .map(drop)
+}

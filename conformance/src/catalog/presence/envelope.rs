@@ -1,0 +1,47 @@
+//! `presence/envelope/…`: the top-level shape of the answer.
+
+use super::*;
+
+pub(super) fn add(out: &mut Vec<Check>) {
+    out.push(check(
+        "presence/envelope/full-list",
+        Level::Must,
+        Needs::CREDENTIALS,
+        "If you don't pass from parameter, you'll get a list of all users presence and the result will have a full field with value true.",
+        PRESENCE_SEED,
+        full_list,
+    ));
+    out.push(check(
+        "presence/envelope/no-extra-top-level-keys",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "The envelope is { users: [...], full: <bool>, success: true }; the 8.4+ response schema forbids extra top-level keys.",
+        spec("spec §1.7, §1.2"),
+        no_extra_top_level_keys,
+    ));
+}
+
+pub(super) fn full_list(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let a = ctx.presence(&[])?;
+    ensure(
+        a.full,
+        "without from, \"full\" must be true",
+        "\"full\": true",
+        "\"full\": false",
+    )
+}
+
+pub(super) fn no_extra_top_level_keys(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let a = ctx.presence(&[])?;
+    let extra: Vec<&String> = a
+        .body
+        .keys()
+        .filter(|k| !["users", "full", "success"].contains(&k.as_str()))
+        .collect();
+    ensure(
+        extra.is_empty(),
+        "extra top-level keys",
+        "only users, full, success",
+        format!("also {extra:?}"),
+    )
+}
