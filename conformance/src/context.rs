@@ -9,22 +9,12 @@ answers the same way.
 use serde_json::{json, Map, Value};
 
 use crate::config::{Config, Credentials, DirectoryForm};
+pub use crate::http::show;
 use crate::http::{snippet, Http, Req, Resp};
 use crate::model::{Exchange, Verdict};
 
-pub const PRESENCE: &str = "/api/v1/users.presence";
-pub const DIRECTORY: &str = "/api/v1/directory";
-pub const TEN_MINUTES_MS: i64 = 600_000;
-
-/// A logged-in user.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub user_id: String,
-    pub auth_token: String,
-    /// From the login answer's roles, or `--admin`; `None` when unknown.
-    pub admin: Option<bool>,
-    pub username: Option<String>,
-}
+pub use crate::contract::{DEFAULT_SEARCH_FIELDS, DIRECTORY, PRESENCE, TEN_MINUTES_MS};
+pub use crate::model::User;
 
 /// The target's settings as test control reports them.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,9 +44,6 @@ impl Settings {
         split_fields(raw)
     }
 }
-
-/// `Accounts_SearchFields`'s default.
-pub const DEFAULT_SEARCH_FIELDS: &str = "username, name, bio, nickname";
 
 pub fn split_fields(raw: &str) -> Vec<String> {
     raw.split(',')
@@ -632,7 +619,7 @@ impl<'a> Ctx<'a> {
     /// Stops the target's clock at `ms`.
     pub fn freeze_clock(&mut self, ms: i64) -> Result<(), Verdict> {
         if !self.clock_touched {
-            let undo = self.http.curl(&crate::runner::clock_restore(self.session));
+            let undo = self.http.curl(&clock_restore(self.session));
             crate::interrupt::pending(
                 "clock",
                 "the target's clock, moved by the suite".into(),
@@ -667,7 +654,7 @@ impl<'a> Ctx<'a> {
     /// Changes settings through test control; the runner restores them after the check.
     pub fn patch_settings(&mut self, patch: Value) -> Result<(), Verdict> {
         if let (false, Some(settings)) = (self.settings_touched, &self.session.settings) {
-            let undo = self.http.curl(&crate::runner::settings_restore(settings));
+            let undo = self.http.curl(&settings_restore(settings));
             crate::interrupt::pending(
                 "settings",
                 "the target's settings, changed by the suite".into(),
@@ -759,12 +746,6 @@ pub fn error_text(m: &Map<String, Value>) -> &str {
     m.get("error").and_then(Value::as_str).unwrap_or("")
 }
 
-/// A JSON value for a message, `(missing)` when absent.
-pub fn show(v: Option<&Value>) -> String {
-    v.map(|v| snippet(&v.to_string(), 200))
-        .unwrap_or_else(|| "(missing)".into())
-}
-
 /// Fails with expected/actual unless `cond`.
 pub fn ensure(
     cond: bool,
@@ -777,4 +758,17 @@ pub fn ensure(
     } else {
         Err(Verdict::fail(message, expected, actual))
     }
+}
+
+/// The request that puts the target's clock back as it was before the run.
+pub fn clock_restore(session: &Session) -> Req {
+    match session.manual_clock_ms {
+        Some(ms) => Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
+        None => Req::method("DELETE", "/test-control/clock"),
+    }
+}
+
+/// The request that puts the target's settings back as they were before the run.
+pub fn settings_restore(settings: &Settings) -> Req {
+    Req::method("PATCH", "/test-control/settings").json(Value::Object(settings.raw.clone()))
 }

@@ -240,6 +240,12 @@ pub fn snippet(text: &str, max: usize) -> String {
     }
 }
 
+/// A JSON value for a message, `(missing)` when absent.
+pub fn show(v: Option<&Value>) -> String {
+    v.map(|v| snippet(&v.to_string(), 200))
+        .unwrap_or_else(|| "(missing)".into())
+}
+
 /// The blocking HTTP client shared by every check.
 pub struct Http {
     client: Reqwest,

@@ -13,7 +13,7 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Check;
+use crate::catalog::Check;
 
 /// The committed matrix.
 pub const JSON: &str = include_str!("../kill-matrix.json");

@@ -22,8 +22,10 @@ server is only ever started as a binary ([`refserver`]).
 
 pub mod catalog;
 pub mod cli;
+pub mod companion;
 pub mod config;
 pub mod context;
+pub mod contract;
 pub mod html;
 pub mod http;
 pub mod interrupt;
@@ -39,6 +41,6 @@ pub mod setup;
 pub mod shape;
 pub mod timefmt;
 
-pub use catalog::catalog;
-pub use model::{Check, CheckResult, Level, Status};
+pub use catalog::{catalog, Check};
+pub use model::{CheckResult, Level, Status};
 pub use runner::{run, run_checks, Report};

@@ -6,11 +6,9 @@ that led to it, so that every report (console, JUnit, JSON, and later HTML) rend
 same data.
 */
 
-use std::{fmt, sync::Arc};
+use std::fmt;
 
 use serde::Serialize;
-
-use crate::context::Ctx;
 
 /// How strongly a requirement binds a server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -85,42 +83,6 @@ impl Needs {
             parts.push("second user");
         }
         parts.join(", ")
-    }
-}
-
-/// The body of a check: `Ok(())` is a pass.
-pub type CheckFn = Arc<dyn Fn(&mut Ctx) -> Result<(), Verdict> + Send + Sync>;
-
-/// One requirement of the catalog.
-#[derive(Clone)]
-pub struct Check {
-    /// Hierarchical id, `endpoint/topic/rule`, e.g. `presence/cutoff/older-than-10-min-is-full`.
-    pub id: String,
-    pub level: Level,
-    /// The sentence the check enforces, quoted from its source where possible.
-    pub sentence: &'static str,
-    /// Where the sentence comes from: a seed file name or a spec-notes section.
-    pub source: &'static str,
-    pub needs: Needs,
-    /// Why no defect of the kill matrix can make this check fail, when none can. The kill-matrix
-    /// test (`tests/kill_matrix.rs`) accepts an unkilled check only with a reason written here.
-    pub kill_exemption: Option<&'static str>,
-    pub run: CheckFn,
-}
-
-impl fmt::Debug for Check {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Check")
-            .field("id", &self.id)
-            .field("level", &self.level)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Check {
-    /// The first segment of the id: `presence` or `directory`.
-    pub fn endpoint(&self) -> &str {
-        endpoint_of(&self.id)
     }
 }
 
@@ -261,4 +223,14 @@ impl CheckResult {
     pub fn is_blocking(&self) -> bool {
         matches!(self.status, Status::Fail | Status::Error) && self.expected_failure.is_none()
     }
+}
+
+/// A logged-in user.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub user_id: String,
+    pub auth_token: String,
+    /// From the login answer's roles, or `--admin`; `None` when unknown.
+    pub admin: Option<bool>,
+    pub username: Option<String>,
 }

@@ -1,6 +1,6 @@
 /*!
 The suite's own model of both endpoints, for the model-based run
-([`crate::catalog::model_run`]): given the data the suite created and the operations it
+(the catalog's `model_run`): given the data the suite created and the operations it
 performed, what `users.presence` (full list, delta, `ids`) and `directory` (result set,
 `total`, order, page, fields by the caller's rights) must answer.
 
@@ -19,8 +19,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::catalog::{PROJECTED_KEYS, USER_KEYS};
-use crate::context::{show, TEN_MINUTES_MS};
+use crate::contract::{PROJECTED_KEYS, TEN_MINUTES_MS, USER_KEYS};
+use crate::http::show;
 use crate::model::Verdict;
 
 /// A user's status as the model knows it.

@@ -283,7 +283,7 @@ pub fn json(report: &Report) -> String {
 
 /// `--list`: the selected checks, one per line with level, needs and source, in aligned
 /// columns; `catalog_size` is the whole catalog's.
-pub fn list(checks: &[crate::model::Check], catalog_size: usize) -> String {
+pub fn list(checks: &[crate::catalog::Check], catalog_size: usize) -> String {
     let mut out = String::new();
     let matrix = crate::kill_matrix::Matrix::committed();
     let id_width = checks.iter().map(|c| c.id.len()).max().unwrap_or(0);

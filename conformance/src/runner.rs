@@ -13,12 +13,12 @@ use std::{
 };
 
 use serde::Serialize;
-use serde_json::{json, Value};
 
+use crate::catalog::Check;
 use crate::config::{Config, Credentials, RedactedConfig};
 use crate::context::{Auth, Ctx, Session, Skew};
 use crate::http::{Http, Req};
-use crate::model::{Check, CheckResult, Exchange, Status, Verdict};
+use crate::model::{CheckResult, Exchange, Status, Verdict};
 use crate::setup::{Setup, SetupFailure, SetupProblem};
 
 /// Progress callbacks (the console's progress bar, `--verbose`).
@@ -503,7 +503,7 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
     };
     // What the check created goes now, whatever its outcome (a panic was caught above).
     let restore_error = ctx.tidy(|ctx| {
-        crate::managed::remove_for_check(ctx, &check.id);
+        crate::companion::remove_for_check(ctx, &check.id);
         restore(ctx, session)
     });
     let curl = ctx.last_curl();
@@ -551,25 +551,12 @@ fn restore(ctx: &mut Ctx, session: &Session) -> Option<String> {
         Err(v) => problems.push(format!("restoring the {what} failed: {v:?}")),
     };
     if ctx.clock_touched {
-        put_back(ctx, "clock", clock_restore(session));
+        put_back(ctx, "clock", crate::context::clock_restore(session));
     }
     if let (true, Some(settings)) = (ctx.settings_touched, &session.settings) {
-        put_back(ctx, "settings", settings_restore(settings));
+        put_back(ctx, "settings", crate::context::settings_restore(settings));
     }
     (!problems.is_empty()).then(|| problems.join("; "))
-}
-
-/// The request that puts the target's clock back as it was before the run.
-pub(crate) fn clock_restore(session: &Session) -> Req {
-    match session.manual_clock_ms {
-        Some(ms) => Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
-        None => Req::method("DELETE", "/test-control/clock"),
-    }
-}
-
-/// The request that puts the target's settings back as they were before the run.
-pub(crate) fn settings_restore(settings: &crate::context::Settings) -> Req {
-    Req::method("PATCH", "/test-control/settings").json(Value::Object(settings.raw.clone()))
 }
 
 fn logout(http: &mut Http, session: &Session, config: &Config, exchanges: &mut Vec<Exchange>) {

@@ -81,7 +81,7 @@ fn with_ctx(
 ) {
     let server = common::start_reference();
     let config = common::reference_config(&server.url);
-    let check = conformance::model::Check {
+    let check = conformance::catalog::Check {
         id: "test/ad-hoc/snapshot".into(),
         level: conformance::Level::Should,
         sentence: "ad hoc",
@@ -211,7 +211,7 @@ fn managed_run_leaves_nothing_behind() {
     let prefix = managed.prefix.clone();
     let mut plain = common::reference_config(&server.url);
     plain.admin_credentials = None;
-    let check = conformance::model::Check {
+    let check = conformance::catalog::Check {
         id: "test/ad-hoc/nothing-left".into(),
         level: conformance::Level::Should,
         sentence: "ad hoc",
@@ -243,7 +243,7 @@ fn managed_run_leaves_nothing_behind() {
 #[test]
 fn managed_cleanup_survives_panics_and_keep_keeps() {
     let server = common::start_reference();
-    let panicking = conformance::model::Check {
+    let panicking = conformance::catalog::Check {
         id: "test/ad-hoc/panics".into(),
         level: conformance::Level::Should,
         sentence: "ad hoc",
@@ -304,7 +304,7 @@ fn with_ctx_at(
 ) {
     let mut config = common::reference_config(url);
     config.admin_credentials = None;
-    let check = conformance::model::Check {
+    let check = conformance::catalog::Check {
         id: "test/ad-hoc/at".into(),
         level: conformance::Level::Should,
         sentence: "ad hoc",

@@ -389,16 +389,34 @@ fn list_honours_the_selection() {
     assert!(text(&out.stderr).contains("no check selected"));
 }
 
+/// Removals stall for 10 s: a run interrupted once is still cleaning up when the second
+/// interrupt arrives.
+static SLOW_REMOVAL: support::defects::Defect = support::defects::Defect {
+    name: "slow-removal",
+    area: "auth",
+    description: "users.delete answers after 10 s",
+    request: |q, _| {
+        if q.is("/api/v1/users.delete") {
+            std::thread::sleep(Duration::from_secs(10));
+        }
+        None
+    },
+    response: |_, _, _| {},
+};
+
 /// A second Ctrl-C exits at once, after printing what is left behind and how to remove it.
 #[cfg(unix)]
 #[test]
 fn a_second_interrupt_says_what_is_left_behind() {
+    use std::io::BufRead;
+
     let server = common::start_reference();
+    let proxy = support::proxy::Proxy::start(&server.url, Some(&SLOW_REMOVAL));
     let admin = "rocketchat.internal.admin.test";
-    let child = bin()
+    let mut child = bin()
         .args([
             "--url",
-            &server.url,
+            &proxy.url,
             "--admin-username",
             admin,
             "--admin-password",
@@ -410,36 +428,41 @@ fn a_second_interrupt_says_what_is_left_behind() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Once set-up has made the caller and the second user, the run prints its seed.
-    let mut child = child;
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
-    while !seen.contains("seed 7") {
-        let mut line = String::new();
-        let n = std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-        assert!(n > 0, "the run ended before its checks: {seen}");
-        seen.push_str(&line);
-    }
-    let pid = child.id().to_string();
-    Command::new("sh")
-        .args(["-c", &format!("kill -INT {pid}; kill -INT {pid}")])
-        .status()
-        .unwrap();
+    let mut wait_for = |text: &str| {
+        while !seen.contains(text) {
+            let mut line = String::new();
+            let n = stderr.read_line(&mut line).unwrap();
+            assert!(n > 0, "the run ended before {text:?}: {seen}");
+            seen.push_str(&line);
+        }
+    };
+    let interrupt = || {
+        let pid = child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success());
+    };
+    // Set-up made the caller and the second user; then the run prints its seed.
+    wait_for("seed 7");
+    interrupt();
+    // The first interrupt: the run stops the check and starts removing (each removal stalls).
+    wait_for("interrupted: finishing the request in flight");
+    interrupt();
+    wait_for("interrupted again: exiting without cleanup");
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
     assert_eq!(child.wait().unwrap().code(), Some(130));
-    let stderr = rest;
+    assert!(rest.contains("left behind on the target"), "{rest}");
+    assert!(rest.contains("managed mode's prefix: conf-"), "{rest}");
+    assert!(rest.contains("caller ("), "{rest}");
+    assert!(rest.contains("/api/v1/users.delete"), "{rest}");
     assert!(
-        stderr.contains("interrupted again: exiting without cleanup"),
-        "{stderr}"
+        rest.contains("\"X-Auth-Token: $X_AUTH_TOKEN\"")
+            || rest.contains("\"X-Auth-Token: $ADMIN_AUTH_TOKEN\""),
+        "{rest}"
     );
-    assert!(stderr.contains("managed mode's prefix"), "{stderr}");
-    if stderr.contains("left behind on the target") {
-        assert!(stderr.contains("/api/v1/users.delete"), "{stderr}");
-        assert!(
-            stderr.contains("$ADMIN_AUTH_TOKEN") || stderr.contains("$X_AUTH_TOKEN"),
-            "{stderr}"
-        );
-        assert!(!stderr.contains(admin) || !stderr.contains("\"password\""));
-    }
 }

@@ -7,10 +7,11 @@ default credential leaked into it.
 
 use serde_json::Value;
 
+use super::Check;
 use super::{check, spec};
 use crate::context::{Auth, Ctx};
 use crate::http::{snippet, Req};
-use crate::model::{Check, Level, Needs, Verdict};
+use crate::model::{Level, Needs, Verdict};
 
 /// Registers the auth checks of one endpoint: `<endpoint>/auth/…` for `path`.
 pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed: &'static str) {

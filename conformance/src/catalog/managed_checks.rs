@@ -12,9 +12,9 @@ millisecond tie.
 
 use serde_json::Value;
 
+use crate::companion::MadeUser;
 use crate::context::{ensure, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE};
 use crate::http::Req;
-use crate::managed::MadeUser;
 use crate::model::Verdict;
 use crate::timefmt::FromForm;
 

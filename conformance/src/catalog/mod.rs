@@ -5,10 +5,11 @@ data (ids, levels, sources, needs, and a body), so the runner, `--list`, and a l
 test all read the same list.
 */
 
-use std::sync::Arc;
+use std::{fmt, sync::Arc};
 
 use crate::context::Ctx;
-use crate::model::{Check, Level, Needs, Verdict};
+
+use crate::model::{endpoint_of, Level, Needs, Verdict};
 
 mod auth;
 mod directory;
@@ -17,14 +18,46 @@ mod model_run;
 mod presence;
 mod properties;
 
-/// The projections the checks and the model share.
-pub(crate) use directory::USER_KEYS;
-pub(crate) use presence::PROJECTED_KEYS;
-
 /// The seed document of `users.presence` (the contract).
 pub const PRESENCE_SEED: &str = "seed 000_eed071581fb61c41.txt (users.presence)";
 /// The seed document of `directory` (the contract).
 pub const DIRECTORY_SEED: &str = "seed 003_f316692dccb7da66.txt (directory)";
+
+/// The body of a check: `Ok(())` is a pass.
+pub type CheckFn = Arc<dyn Fn(&mut Ctx) -> Result<(), Verdict> + Send + Sync>;
+
+/// One requirement of the catalog.
+#[derive(Clone)]
+pub struct Check {
+    /// Hierarchical id, `endpoint/topic/rule`, e.g. `presence/cutoff/older-than-10-min-is-full`.
+    pub id: String,
+    pub level: Level,
+    /// The sentence the check enforces, quoted from its source where possible.
+    pub sentence: &'static str,
+    /// Where the sentence comes from: a seed file name or a spec-notes section.
+    pub source: &'static str,
+    pub needs: Needs,
+    /// Why no defect of the kill matrix can make this check fail, when none can. The kill-matrix
+    /// test (`tests/kill_matrix.rs`) accepts an unkilled check only with a reason written here.
+    pub kill_exemption: Option<&'static str>,
+    pub run: CheckFn,
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Check")
+            .field("id", &self.id)
+            .field("level", &self.level)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Check {
+    /// The first segment of the id: `presence` or `directory`.
+    pub fn endpoint(&self) -> &str {
+        endpoint_of(&self.id)
+    }
+}
 
 /// Every check, in a stable order (by area, then as written).
 pub fn catalog() -> Vec<Check> {

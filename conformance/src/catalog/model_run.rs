@@ -39,9 +39,9 @@ use proptest_state_machine::ReferenceStateMachine;
 use serde_json::json;
 
 use super::properties::property_seed;
+use crate::companion::MadeUser;
 use crate::context::{Auth, Ctx, DirQuery, PRESENCE};
 use crate::http::Req;
-use crate::managed::MadeUser;
 use crate::model::{Failure, Verdict};
 use crate::oracle::{
     compare_directory, compare_presence, expect_directory, expect_presence, Caller,
@@ -584,7 +584,7 @@ impl Runner<'_, '_> {
         let case = self.next_case;
         let outcome = self.run_sequence_inner(case, ops, seen);
         let check_id = self.ctx.check_id.clone();
-        crate::managed::remove_for_check(self.ctx, &check_id);
+        crate::companion::remove_for_check(self.ctx, &check_id);
         outcome
     }
 

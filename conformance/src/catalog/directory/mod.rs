@@ -11,14 +11,16 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
+use super::Check;
 use super::{check, spec, DIRECTORY_SEED};
 use crate::config::DirectoryForm;
 use crate::context::{
     dir_req, ensure, error_text, ids_of, show, split_fields, Auth, Ctx, DirAnswer, DirQuery,
     DIRECTORY,
 };
+pub(crate) use crate::contract::USER_KEYS;
 use crate::http::{snippet, Req};
-use crate::model::{Check, Level, Needs, Verdict};
+use crate::model::{Level, Needs, Verdict};
 use crate::shape::{
     directory_channels_seed_example, directory_users_seed_example, item_field_types, item_shape,
     type_name,
@@ -26,18 +28,6 @@ use crate::shape::{
 
 use super::presence::is_json_media_type;
 
-/// Keys a user item may carry (§2.8 projection).
-pub const USER_KEYS: [&str; 9] = [
-    "_id",
-    "username",
-    "name",
-    "nickname",
-    "bio",
-    "createdAt",
-    "emails",
-    "federation",
-    "avatarETag",
-];
 /// Keys a channel or team item may carry (§2.6, §2.7, §4; `usernames` is in the seed example).
 pub const ROOM_KEYS: [&str; 19] = [
     "_id",

@@ -10,27 +10,16 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
+use super::Check;
 use super::{check, spec, PRESENCE_SEED};
 use crate::context::{
     ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
 };
+pub(crate) use crate::contract::PROJECTED_KEYS;
 use crate::http::{snippet, Req};
-use crate::model::{Check, Level, Needs, Verdict};
+use crate::model::{Level, Needs, Verdict};
 use crate::shape::{item_field_types, item_shape, presence_seed_example, type_name};
 use crate::timefmt::{ceil_to, floor_to, FromForm};
-
-/// The projection of Rocket.Chat 8.6+ (§1.7); older versions return a subset.
-pub const PROJECTED_KEYS: [&str; 9] = [
-    "_id",
-    "username",
-    "name",
-    "status",
-    "utcOffset",
-    "statusText",
-    "avatarETag",
-    "statusSource",
-    "statusExpiresAt",
-];
 
 const CONNECTED: [&str; 3] = ["online", "away", "busy"];
 
