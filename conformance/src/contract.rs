@@ -14,7 +14,8 @@ pub const TEN_MINUTES_MS: i64 = 600_000;
 /// `Accounts_SearchFields`'s default: the user fields a directory search looks in.
 pub const DEFAULT_SEARCH_FIELDS: &str = "username, name, bio, nickname";
 
-/// The projection of Rocket.Chat 8.6+ (§1.7); older versions return a subset.
+/// The projection of Rocket.Chat 8.6+ (docs/contract/users.presence.md#presence.user.projection);
+/// older versions return a subset.
 pub const PROJECTED_KEYS: [&str; 9] = [
     "_id",
     "username",
@@ -27,7 +28,7 @@ pub const PROJECTED_KEYS: [&str; 9] = [
     "statusExpiresAt",
 ];
 
-/// Keys a user item may carry (§2.8 projection).
+/// Keys a user item may carry (docs/contract/directory.md#directory.users.projection).
 pub const USER_KEYS: [&str; 9] = [
     "_id",
     "username",
@@ -39,3 +40,48 @@ pub const USER_KEYS: [&str; 9] = [
     "federation",
     "avatarETag",
 ];
+
+use crate::model::Level;
+
+/// Where the contract documents live, from the repository's root.
+pub const CONTRACT_DIR: &str = "docs/contract";
+
+/// One rule of the contract documents (`docs/contract/*.md`), as a check cites it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The rule's stable anchor, e.g. `presence.cutoff`.
+    pub anchor: &'static str,
+    /// The document that states it, e.g. `users.presence.md`.
+    pub document: &'static str,
+    pub title: &'static str,
+    pub level: Level,
+    /// The first public source the rule rests on: Rocket.Chat's documentation page, or its
+    /// source at a commit.
+    pub upstream: Option<&'static str>,
+    /// Why no check enforces it, when none does.
+    pub unchecked: Option<&'static str>,
+}
+
+impl Rule {
+    /// `docs/contract/users.presence.md#presence.cutoff`.
+    pub fn link(&self) -> String {
+        format!("{CONTRACT_DIR}/{}#{}", self.document, self.anchor)
+    }
+
+    /// The link and, where known, the upstream source.
+    pub fn citation(&self) -> String {
+        match self.upstream {
+            Some(up) => format!("{} ({})", self.link(), up),
+            None => self.link(),
+        }
+    }
+}
+
+/// Every rule of the contract documents, generated from them by `tests/contract.rs` (which
+/// fails while this copy is stale).
+pub const RULES: &[Rule] = include!("contract_rules.rs");
+
+/// The rule with this anchor.
+pub fn rule(anchor: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.anchor == anchor)
+}

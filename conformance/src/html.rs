@@ -107,6 +107,29 @@ fn exchange(out: &mut String, n: usize, x: &Exchange) {
     );
 }
 
+/// A result's rules: each a link to its section of the contract documents (relative to the
+/// repository's root) and, where known, to its upstream source.
+fn rules_html(r: &CheckResult) -> String {
+    r.rules
+        .iter()
+        .map(|anchor| match crate::contract::rule(anchor) {
+            Some(rule) => {
+                let upstream = rule
+                    .upstream
+                    .map(|u| format!(" (<a href=\"{0}\">upstream</a>)", escape(u)))
+                    .unwrap_or_default();
+                format!(
+                    "<a href=\"{}\">{}</a>{upstream}",
+                    escape(&rule.link()),
+                    escape(anchor)
+                )
+            }
+            None => escape(anchor),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn problem(out: &mut String, r: &CheckResult) {
     let class = if r.status == Status::Error {
         "problem err"
@@ -130,9 +153,10 @@ fn problem(out: &mut String, r: &CheckResult) {
     }
     let _ = write!(
         out,
-        "<dt>rule</dt><dd>{}</dd><dt>source</dt><dd>{}</dd>",
+        "<dt>rule</dt><dd>{}</dd><dt>source</dt><dd>{}</dd><dt>code</dt><dd><code>{}</code></dd>",
         escape(&r.sentence),
-        escape(&r.source)
+        rules_html(r),
+        escape(&r.code)
     );
     if let Some(m) = &r.message {
         let _ = write!(out, "<dt>problem</dt><dd>{}</dd>", escape(m));
@@ -304,7 +328,7 @@ pub fn html(report: &Report) -> String {
             badge(r.status),
             r.level,
             escape(&r.sentence),
-            escape(&r.source)
+            rules_html(r)
         );
     }
     let _ = writeln!(out, "</table></main></body></html>");

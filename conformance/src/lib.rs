@@ -1,10 +1,12 @@
 /*!
 A conformance suite for Rocket.Chat's `GET /api/v1/users.presence` and `GET /api/v1/directory`.
 
-The contract is the two seed documents (level MUST); what only Rocket.Chat's implementation does
-is level SHOULD. The library holds the check [`catalog`], the [`runner`], the HTTP client
-([`http`]) and the [`report`] renderers, so that the `conformance` binary, `cargo xtask conform`,
-and tests (including a later kill-matrix test) run the very same code:
+The contract is in the repository's `docs/contract/`: Rocket.Chat's documentation pages for the
+two endpoints (level MUST) and what only Rocket.Chat's implementation does (level SHOULD), rule
+by rule, each with an anchor every check cites ([`contract::RULES`]). The library holds the
+check catalog ([`catalog()`]), the [`runner`], the HTTP client ([`http`]) and the [`report`]
+renderers, so that the `conformance` binary, `cargo xtask conform`, and tests (the kill matrix
+among them) run the very same code:
 
 ```no_run
 let mut config = conformance::config::Config::new("http://127.0.0.1:3000");

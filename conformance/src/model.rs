@@ -1,9 +1,9 @@
 /*!
-The vocabulary of the suite: a [`Check`] (one requirement, with its id, level, source sentence
-and needs), the [`Verdict`] a check body returns when it does not pass, and the
-[`CheckResult`] kept for every selected or unselected check, together with the HTTP exchanges
-that led to it, so that every report (console, JUnit, JSON, and later HTML) renders from the
-same data.
+The vocabulary of the suite: a check's [`Level`] and [`Needs`], the [`Verdict`] a check body
+returns when it does not pass, the [`CheckResult`] kept for every selected or unselected check
+together with the HTTP [`Exchange`]s that led to it (so that every report, console, JUnit, JSON
+and HTML, renders from the same data), and a logged-in [`User`]. It imports nothing of the
+suite's: every other module may use it.
 */
 
 use std::fmt;
@@ -197,7 +197,12 @@ pub struct CheckResult {
     pub endpoint: String,
     pub level: Level,
     pub sentence: String,
+    /// The rules it enforces, cited: `docs/contract/<document>#<anchor> (<upstream source>)`.
     pub source: String,
+    /// The anchors of those rules.
+    pub rules: Vec<String>,
+    /// Where the check is registered (`file:line`).
+    pub code: String,
     pub needs: String,
     pub status: Status,
     /// Why it failed, errored, was skipped or disabled; notes on a pass.

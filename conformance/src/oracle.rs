@@ -4,8 +4,7 @@ The suite's own model of both endpoints, for the model-based run
 performed, what `users.presence` (full list, delta, `ids`) and `directory` (result set,
 `total`, order, page, fields by the caller's rights) must answer.
 
-Written from the seed documents and the spec notes (§1.5–§1.7 for presence, §2.4–§2.8 for the
-directory), sharing no code with the reference server: an oracle that shares code with what it
+Written from the contract (docs/contract/users.presence.md, docs/contract/directory.md), sharing no code with the reference server: an oracle that shares code with what it
 checks cannot catch that code's bugs.
 
 The model knows only the suite's own data. A live server has other users, so every answer is
@@ -195,7 +194,8 @@ pub struct PresenceExpectation {
     pub rule: String,
 }
 
-/// The expected answer of a presence query (spec §1.5, §1.6; seed: the 10-minute rule).
+/// The expected answer of a presence query (presence.full, presence.from.partial, presence.cutoff,
+/// presence.ids).
 pub fn expect_presence(world: &World, caller: Caller, q: &PresenceQuery) -> PresenceExpectation {
     let full_list = |rule: &str| PresenceExpectation {
         full: true,
@@ -404,7 +404,7 @@ impl SortField {
         }
     }
 
-    /// Allowed for this type (spec §2.5).
+    /// Allowed for this type (directory.sort.keys).
     pub fn allowed_for(self, kind: Kind) -> bool {
         match self {
             SortField::Name | SortField::UsersCount => true,
@@ -480,7 +480,8 @@ fn contains_ci(haystack: &str, needle: &str) -> bool {
     haystack.to_lowercase().contains(&needle.to_lowercase())
 }
 
-/// The expected answer of a directory query (spec §2.4–§2.8).
+/// The expected answer of a directory query (directory.users.visibility,
+/// directory.channels.visibility, directory.text.match, directory.pagination, directory.sort.default).
 pub fn expect_directory(
     world: &World,
     prefix: &str,

@@ -63,6 +63,7 @@ pub fn console(report: &Report) -> String {
             let _ = writeln!(out, "\n{} [{}] {}{known}", r.status, r.level, r.id);
             let _ = writeln!(out, "  rule:     {}", r.sentence);
             let _ = writeln!(out, "  source:   {}", r.source);
+            let _ = writeln!(out, "  code:     {}", r.code);
             if let Some(m) = &r.message {
                 let _ = writeln!(out, "  problem:  {m}");
             }
@@ -261,7 +262,10 @@ pub fn junit(report: &Report) -> String {
 }
 
 fn detail(r: &CheckResult) -> String {
-    let mut out = format!("rule: {}\nsource: {}\n", r.sentence, r.source);
+    let mut out = format!(
+        "rule: {}\nsource: {}\ncode: {}\n",
+        r.sentence, r.source, r.code
+    );
     for (label, v) in [
         ("problem", &r.message),
         ("expected", &r.expected),
@@ -281,8 +285,9 @@ pub fn json(report: &Report) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": \"cannot render: {e}\"}}"))
 }
 
-/// `--list`: the selected checks, one per line with level, needs and source, in aligned
-/// columns; `catalog_size` is the whole catalog's.
+/// `--list`: the selected checks, one per line with level, needs and rules in aligned columns,
+/// then the sentence, the rules' documents and upstream sources, the code and the kill matrix's
+/// verdict; `catalog_size` is the whole catalog's.
 pub fn list(checks: &[crate::catalog::Check], catalog_size: usize) -> String {
     let mut out = String::new();
     let matrix = crate::kill_matrix::Matrix::committed();
@@ -292,10 +297,15 @@ pub fn list(checks: &[crate::catalog::Check], catalog_size: usize) -> String {
     for (c, needs) in checks.iter().zip(&needs) {
         let _ = writeln!(
             out,
-            "{:<6} {:<id_width$}  needs {:<needs_width$}  {}",
-            c.level, c.id, needs, c.source
+            "{:<6} {:<id_width$}  needs {:<needs_width$}  rules {}",
+            c.level,
+            c.id,
+            needs,
+            c.rules.join(", ")
         );
         let _ = writeln!(out, "       {}", c.sentence);
+        let _ = writeln!(out, "       source: {}", c.source());
+        let _ = writeln!(out, "       code: {}", c.code());
         let _ = writeln!(out, "       {}", crate::kill_matrix::describe(c, &matrix));
     }
     let must = checks

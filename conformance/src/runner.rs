@@ -120,7 +120,7 @@ impl Outcome {
 pub struct Report {
     pub suite: String,
     pub suite_version: String,
-    /// The seed documents and notes the catalog was written from.
+    /// The contract documents the catalog checks.
     pub contract: Vec<String>,
     pub target: TargetInfo,
     pub config: RedactedConfig,
@@ -357,11 +357,9 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
     Report {
         suite: "rocketchat-presence-directory-conformance".into(),
         suite_version: env!("CARGO_PKG_VERSION").into(),
-        contract: vec![
-            crate::catalog::PRESENCE_SEED.into(),
-            crate::catalog::DIRECTORY_SEED.into(),
-            "spec rocketchat-semantics.md (SHOULD level)".into(),
-        ],
+        contract: ["users.presence.md", "directory.md", "auth-and-errors.md"]
+            .map(|d| format!("{}/{d}", crate::contract::CONTRACT_DIR))
+            .to_vec(),
         target,
         config: config.redacted(),
         seed,
@@ -426,7 +424,9 @@ fn blank(check: &Check, status: Status, message: Option<String>) -> CheckResult 
         endpoint: check.endpoint().to_owned(),
         level: check.level,
         sentence: check.sentence.to_owned(),
-        source: check.source.to_owned(),
+        source: check.source(),
+        rules: check.rules.iter().map(|r| r.to_string()).collect(),
+        code: check.code(),
         needs: check.needs.describe(),
         status,
         message,

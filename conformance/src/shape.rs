@@ -77,7 +77,7 @@ fn merge(a: Value, b: Value) -> Value {
     }
 }
 
-/// The seed's `users.presence` example result (`000_eed071581fb61c41.txt`, both examples have
+/// The documentation page's `users.presence` example result (both examples have
 /// this shape; the second has `"full": false`).
 pub fn presence_seed_example() -> Value {
     json!({
@@ -90,7 +90,7 @@ pub fn presence_seed_example() -> Value {
     })
 }
 
-/// The seed's first `directory` example result (users; `003_f316692dccb7da66.txt`).
+/// The documentation page's first `directory` example result (users).
 pub fn directory_users_seed_example() -> Value {
     json!({
         "result": [{
@@ -119,7 +119,8 @@ pub fn directory_channels_seed_example() -> Value {
 }
 
 /// The JSON type each known item field must have: the seed example's type where the seed shows
-/// the field, the spec notes' type otherwise (§1.7 for presence, §2.6–2.8 and §4 for directory).
+/// the field, Rocket.Chat's type otherwise (docs/contract/users.presence.md#presence.user.types,
+/// docs/contract/directory.md#directory.users.types and #directory.channels.types).
 pub fn item_field_types(
     seed_item_shape: &Value,
     extra: &[(&str, &str)],

@@ -16,7 +16,10 @@ fn result(id: &str, level: Level, status: Status) -> CheckResult {
         endpoint: id.split('/').next().unwrap().into(),
         level,
         sentence: "If the value of from parameter is older than 10 minutes, the server will reply with a full result set.".into(),
-        source: "seed 000_eed071581fb61c41.txt (users.presence)".into(),
+        source: "docs/contract/users.presence.md#presence.cutoff (https://example.org/upstream)"
+            .into(),
+        rules: vec!["presence.cutoff".into()],
+        code: "conformance/src/catalog/presence/cutoff.rs:7".into(),
         needs: "credentials".into(),
         status,
         message: None,
@@ -84,7 +87,7 @@ fn fixed_report() -> Report {
     Report {
         suite: "rocketchat-presence-directory-conformance".into(),
         suite_version: "0.1.0".into(),
-        contract: vec!["seed 000".into()],
+        contract: vec!["docs/contract/users.presence.md".into()],
         target: TargetInfo {
             url: "http://target.example".into(),
             version: Some("8.6.0".into()),

@@ -1,10 +1,13 @@
 /*!
 The rules of `GET /api/v1/users.presence`, apart from HTTP.
 
-Seed document (`shared/seeds/000_…txt`): without `from`, every connected user's presence and
-`full: true`; with `from`, only users changed since then and `full: false`, unless `from` is older
-than 10 minutes, then the full set. Where the seed is silent this follows Rocket.Chat 8.6+
-(`shared/spec/rocketchat-semantics.md` §1):
+The contract is `docs/contract/users.presence.md`: without `from`, every connected user's
+presence and `full: true` (docs/contract/users.presence.md#presence.full); with `from`, only users
+changed since then and `full: false` (docs/contract/users.presence.md#presence.from.partial),
+unless `from` is older than 10 minutes, then the full set
+(docs/contract/users.presence.md#presence.cutoff). Where Rocket.Chat's documentation page is
+silent this follows Rocket.Chat 8.6+ (`ids`: docs/contract/users.presence.md#presence.ids;
+`Presence_broadcast_disabled`: docs/contract/users.presence.md#presence.broadcast-disabled):
 
 | request | users | `full` |
 |---|---|---|
@@ -14,7 +17,8 @@ than 10 minutes, then the full set. Where the seed is silent this follows Rocket
 | otherwise (no `from`, empty, unparseable, 10 minutes old or more) | users with a username and status online, away or busy | `true` |
 
 User objects carry only `_id, username, name, status, utcOffset, statusText, avatarETag,
-statusSource, statusExpiresAt`; a field the user lacks is omitted.
+statusSource, statusExpiresAt`; a field the user lacks is omitted
+(docs/contract/users.presence.md#presence.user.projection).
 
 Bodies are written straight to bytes, each user when asked (keeping them rendered cost ~140 MB
 at 1M users), and the full list is cached while it does not change.

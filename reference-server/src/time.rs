@@ -3,9 +3,10 @@ Time as the reference server sees it: a clock that tests can stop and move, the 
 `from` parameter of `users.presence`, and the ISO 8601 rendering of stored instants.
 
 Why a module of its own: the 10-minute rule of `users.presence` is only testable to the
-millisecond when the server's "now" is under the test's control, and the seed document's
-"ISO 8601 datetime. Timezone, milliseconds and seconds are optional" needs one precise reading
-that the README can point at.
+millisecond when the server's "now" is under the test's control, and the documented "ISO 8601,
+timezone, milliseconds and seconds optional" needs one precise reading
+(docs/contract/users.presence.md#presence.from.formats,
+docs/contract/users.presence.md#presence.from.no-zone).
 
 All instants are milliseconds since the Unix epoch (`i64`), as JavaScript's `Date` keeps them.
 */

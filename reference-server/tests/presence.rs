@@ -1,5 +1,5 @@
-//! `GET /api/v1/users.presence` in-process: one test per rule of the seed document and of
-//! `shared/spec/rocketchat-semantics.md` §1 (checklist rules 4–25), named after the rule.
+//! `GET /api/v1/users.presence` in-process: one test per rule of docs/contract/users.presence.md,
+//! named after the rule.
 
 mod common;
 

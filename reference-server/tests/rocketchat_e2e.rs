@@ -1,5 +1,5 @@
 //! Rocket.Chat's own end-to-end tests of `users.presence` and `directory`
-//! (`apps/meteor/tests/end-to-end/api/users.ts`, `miscellaneous.ts`; spec notes §5), replayed
+//! (`apps/meteor/tests/end-to-end/api/users.ts`, `miscellaneous.ts`), replayed
 //! step by step against the reference server with its default fixtures: a client written for a
 //! real server must find the same answers here.
 

@@ -15,6 +15,7 @@ Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`
 mod bench;
 mod fixtures;
 mod mutants;
+mod tidy;
 
 use std::{
     env,

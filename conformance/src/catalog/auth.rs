@@ -7,21 +7,21 @@ default credential leaked into it.
 
 use serde_json::Value;
 
+use super::check;
 use super::Check;
-use super::{check, spec};
 use crate::context::{Auth, Ctx};
 use crate::http::{snippet, Req};
 use crate::model::{Level, Needs, Verdict};
 
 /// Registers the auth checks of one endpoint: `<endpoint>/auth/…` for `path`.
-pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed: &'static str) {
+pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str) {
     let p = path;
     out.push(check(
         format!("{endpoint}/auth/no-credentials-is-401"),
         Level::Must,
         Needs::CREDENTIALS,
         "Requires Auth: yes. A request without X-Auth-Token and X-User-Id is refused with 401.",
-        seed,
+        &["auth.required"],
         move |ctx| no_credentials_is_401(ctx, p),
     ));
     out.push(check(
@@ -29,7 +29,7 @@ pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed
         Level::Must,
         Needs::CREDENTIALS,
         "Requires Auth: yes; the examples send both X-Auth-Token and X-User-Id. A valid X-Auth-Token alone is refused with 401.",
-        seed,
+        &["auth.both-headers"],
         move |ctx| token_without_user_id_is_401(ctx, p),
     ));
     out.push(check(
@@ -37,7 +37,7 @@ pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed
         Level::Must,
         Needs::CREDENTIALS,
         "Requires Auth: yes; the examples send both X-Auth-Token and X-User-Id. A valid X-User-Id alone is refused with 401.",
-        seed,
+        &["auth.both-headers"],
         move |ctx| user_id_without_token_is_401(ctx, p),
     ));
     out.push(check(
@@ -45,7 +45,7 @@ pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed
         Level::Must,
         Needs::CREDENTIALS,
         "Requires Auth: yes. A valid X-User-Id with a token that was never issued is refused with 401.",
-        seed,
+        &["auth.token-binding"],
         move |ctx| wrong_token_is_401(ctx, p),
     ));
     out.push(check(
@@ -53,7 +53,7 @@ pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed
         Level::Must,
         Needs::SECOND_USER,
         "Requires Auth: yes. A token is valid only with the X-User-Id it was issued to: the caller's id with another user's token is refused with 401.",
-        seed,
+        &["auth.token-binding"],
         move |ctx| other_users_token_is_401(ctx, p),
     ));
     out.push(check(
@@ -61,7 +61,7 @@ pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str, seed
         Level::Should,
         Needs::CREDENTIALS,
         "401 body (7.x+): {\"success\":false,\"error\":\"You must be logged in to do this.\",\"status\":\"error\",\"message\":\"You must be logged in to do this.\"}; tests assert a JSON body with `message`.",
-        spec("spec §3.1, §9 rule 1"),
+        &["auth.unauthorized-envelope"],
         move |ctx| unauthorized_envelope(ctx, p),
     ));
 }

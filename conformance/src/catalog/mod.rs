@@ -5,10 +5,11 @@ data (ids, levels, sources, needs, and a body), so the runner, `--list`, and a l
 test all read the same list.
 */
 
-use std::{fmt, sync::Arc};
+use std::{fmt, panic::Location, sync::Arc};
 
 use crate::context::Ctx;
 
+use crate::contract::{rule, Rule};
 use crate::model::{endpoint_of, Level, Needs, Verdict};
 
 mod auth;
@@ -17,11 +18,6 @@ mod managed_checks;
 mod model_run;
 mod presence;
 mod properties;
-
-/// The seed document of `users.presence` (the contract).
-pub const PRESENCE_SEED: &str = "seed 000_eed071581fb61c41.txt (users.presence)";
-/// The seed document of `directory` (the contract).
-pub const DIRECTORY_SEED: &str = "seed 003_f316692dccb7da66.txt (directory)";
 
 /// The body of a check: `Ok(())` is a pass.
 pub type CheckFn = Arc<dyn Fn(&mut Ctx) -> Result<(), Verdict> + Send + Sync>;
@@ -32,14 +28,17 @@ pub struct Check {
     /// Hierarchical id, `endpoint/topic/rule`, e.g. `presence/cutoff/older-than-10-min-is-full`.
     pub id: String,
     pub level: Level,
-    /// The sentence the check enforces, quoted from its source where possible.
+    /// What the check enforces, in a sentence.
     pub sentence: &'static str,
-    /// Where the sentence comes from: a seed file name or a spec-notes section.
-    pub source: &'static str,
+    /// The contract rules it enforces: anchors of `docs/contract/*.md`, the most specific
+    /// first.
+    pub rules: &'static [&'static str],
     pub needs: Needs,
     /// Why no defect of the kill matrix can make this check fail, when none can. The kill-matrix
     /// test (`tests/kill_matrix.rs`) accepts an unkilled check only with a reason written here.
     pub kill_exemption: Option<&'static str>,
+    /// Where the check is registered, beside its body (`file:line`).
+    pub location: &'static Location<'static>,
     pub run: CheckFn,
 }
 
@@ -57,6 +56,25 @@ impl Check {
     pub fn endpoint(&self) -> &str {
         endpoint_of(&self.id)
     }
+
+    /// Its rules as the reports cite them: each one's document and anchor, and where known
+    /// its upstream source; unknown anchors as they are (a test keeps there being none).
+    pub fn source(&self) -> String {
+        self.rules
+            .iter()
+            .map(|a| {
+                rule(a)
+                    .map(Rule::citation)
+                    .unwrap_or_else(|| format!("unknown rule {a}"))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// `file:line` of its registration.
+    pub fn code(&self) -> String {
+        format!("{}:{}", self.location.file(), self.location.line())
+    }
 }
 
 /// Every check, in a stable order (by area, then as written).
@@ -67,29 +85,26 @@ pub fn catalog() -> Vec<Check> {
     out
 }
 
-/// Builds a catalog item.
+/// Builds a catalog item, recording where it is registered.
+#[track_caller]
 pub(crate) fn check(
     id: impl Into<String>,
     level: Level,
     needs: Needs,
     sentence: &'static str,
-    source: &'static str,
+    rules: &'static [&'static str],
     run: impl Fn(&mut Ctx) -> Result<(), Verdict> + Send + Sync + 'static,
 ) -> Check {
     Check {
         id: id.into(),
         level,
         sentence,
-        source,
+        rules,
         needs,
         kill_exemption: None,
+        location: Location::caller(),
         run: Arc::new(run),
     }
-}
-
-/// The spec notes, by section.
-pub(crate) fn spec(section: &'static str) -> &'static str {
-    section
 }
 
 #[cfg(test)]
@@ -115,14 +130,7 @@ mod tests {
                 "{} has odd characters",
                 c.id
             );
-            assert!(!c.sentence.is_empty() && !c.source.is_empty(), "{}", c.id);
-            if c.level == Level::Must {
-                assert!(
-                    c.source.starts_with("seed "),
-                    "{} is MUST without a seed source",
-                    c.id
-                );
-            }
+            assert!(!c.sentence.is_empty() && !c.rules.is_empty(), "{}", c.id);
         }
     }
 }

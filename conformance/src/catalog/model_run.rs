@@ -20,7 +20,7 @@ the clock estimate's uncertainty, and the run never nears the boundary. Nothing 
 Rocket.Chat answers a REST write after writing the document, so the next query must see it.
 
 Version note: Rocket.Chat 8.6+ shows a human user's REST-set `away`/`busy` as `offline` without a
-live connection (spec §1.9); the model follows the statuses as set (≤ 8.5 and the reference
+live connection (docs/contract/auth-and-errors.md#companion.users.setstatus); the model follows the statuses as set (≤ 8.5 and the reference
 server), so against 8.6+ the presence run fails on such a step: list it with `--expect-fail`.
 */
 

@@ -219,7 +219,8 @@ impl DirectoryApi {
     }
 }
 
-/// The example answers of `shared/seeds/003_…` (directory), verbatim.
+/// The example answers of Rocket.Chat's documentation page for `directory`, verbatim
+/// (docs/contract/directory.md#directory.envelope).
 pub fn seed_examples() -> Value {
     serde_json::json!({
         "users": {

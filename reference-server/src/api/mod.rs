@@ -137,7 +137,8 @@ fn normalise_json_media_types(value: &mut Value) {
     }
 }
 
-/// The example answers of `shared/seeds/000_…` (users.presence), verbatim.
+/// The example answers of Rocket.Chat's documentation page for `users.presence`, verbatim
+/// (docs/contract/users.presence.md#presence.envelope).
 fn seed_presence_examples() -> Value {
     let users = json!([
         {"_id": "rocket.cat", "name": "Rocket.Cat", "username": "rocket.cat", "status": "online", "utcOffset": 0, "avatarETag": "5BB9B5ny5DkKdrwkq"},

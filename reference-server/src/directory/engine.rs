@@ -3,8 +3,8 @@ A small search engine over one collection: substring search through n-gram posti
 in sort order through ordered indexes, so that a directory request never scans or sorts the whole
 collection when an index can answer it.
 
-Why it exists: at 1M users a scan costs 43–390 ms and a sort ~860 ms per request
-(`shared/guides/design-anchors.md`), far above the 5 ms target. Here:
+Why it exists: at 1M users a scan costs 43–390 ms and a sort ~860 ms per request, far above
+the 5 ms target. Here:
 
 - **Substring search.** Every searchable value is folded ([`super::fold`]) and cut into
   trigrams of characters, padded at the end with a sentinel, so that every substring of one or two

@@ -3,10 +3,12 @@ The parameters of `GET /api/v1/directory`, read from the raw query string with R
 validation and error messages, and the pagination arithmetic of Rocket.Chat's
 `getPaginationItems` and `browseChannels`.
 
-Why it exists: the seed document's form (`query={"text":…,"type":…,"workspace":…}`, plus the
+Why it exists: the documented form (`query={"text":…,"type":…,"workspace":…}`,
+docs/contract/directory.md#directory.params.query, plus the
 "query-and-fields" convention: `sort` and `fields` as JSON strings) and Rocket.Chat 7+'s top-level
-`text`, `type` and `workspace` are both accepted, and every malformed input has one exact 400
-answer. The checks run in Rocket.Chat's order: the schema (unknown names, then types in schema
+`text`, `type` and `workspace` (docs/contract/directory.md#directory.params.top-level) are both
+accepted, and every malformed input has one exact 400 answer
+(docs/contract/directory.md#directory.params.validation). The checks run in Rocket.Chat's order: the schema (unknown names, then types in schema
 order), then `sort`, `fields` and `query` as `parseJsonQuery` reads them, then the one-key rule of
 `sort`. What depends on the type (allowed sort keys, permissions) is checked by
 [`super::search`].

@@ -2,11 +2,15 @@
 The rules of `GET /api/v1/directory`, apart from HTTP: which type, which caller may search what,
 which users and rooms are visible to the caller, which order, and the answer's JSON.
 
-Seed document (`shared/seeds/003_…txt`): search users or channels; `workspace` `local` (default)
-or `all`, "`all` will work only if Federation is enabled"; pagination `count`, `offset`, `total`;
-the query-and-fields convention. Where the seed is silent this follows Rocket.Chat
-(`shared/spec/rocketchat-semantics.md` §2, rules 26–45); `docs/directory.md` lists
-every choice and every difference.
+The contract is `docs/contract/directory.md`: search users or channels; `workspace` `local`
+(default) or `all`, the latter only with federation (docs/contract/directory.md#directory.workspace.all);
+pagination `count`, `offset`, `total` (docs/contract/directory.md#directory.pagination). Where
+Rocket.Chat's documentation page is silent this follows Rocket.Chat: who may search
+(docs/contract/directory.md#directory.permissions), what each caller sees
+(docs/contract/directory.md#directory.users.visibility,
+docs/contract/directory.md#directory.channels.visibility), the order
+(docs/contract/directory.md#directory.sort.default); `docs/directory.md` lists every choice and
+every difference.
 
 | type | who may search | what is listed |
 |---|---|---|

@@ -7,24 +7,21 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/channels/field-types",
         Level::Must,
         Needs::CREDENTIALS,
-        "type channels gives room items like the example's: \"_id\", \"name\" strings; \"ts\" an ISO 8601 string and \"usernames\" an array of strings when present; never null; no user fields.",
-        DIRECTORY_SEED,
+        "type channels gives room items like the example's: \"_id\", \"name\" strings; \"ts\" an ISO 8601 string and \"usernames\" an array of strings when present; never null; no user fields.", &["directory.channels.types"],
         field_types,
     ));
     out.push(check(
         "directory/channels/only-projected-keys",
         Level::Should,
         Needs::CREDENTIALS,
-        "Channel items carry only the room projection: _id, t, name, fname, description, topic, lastMessage, ts, archived, default, featured, usersCount, prid, teamId, federated, belongsTo (usernames in the seed).",
-        spec("spec §2.6, §4"),
+        "Channel items carry only the room projection: _id, t, name, fname, description, topic, lastMessage, ts, archived, default, featured, usersCount, prid, teamId, federated, belongsTo (usernames in the seed).", &["directory.channels.projection"],
         only_projected_keys,
     ));
     out.push(check(
         "directory/channels/private-group-only-for-members",
         Level::Should,
         Needs::SECOND_USER,
-        "Channels list public channels and every room the caller is in, private groups too; never a private group the caller is not in. Checked with a private group the caller creates (groups.create) and deletes.",
-        spec("spec §2.6, §9 rule 39"),
+        "Channels list public channels and every room the caller is in, private groups too; never a private group the caller is not in. Checked with a private group the caller creates (groups.create) and deletes.", &["directory.channels.visibility", "companion.groups.create"],
         private_group_only_for_members,
     ));
 }

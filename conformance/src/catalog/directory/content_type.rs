@@ -8,7 +8,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "All responses are application/json: a success, a 400 and a 401.",
-        spec("spec §9 rule 48"),
+        &["errors.content-type"],
         json,
     ));
 }

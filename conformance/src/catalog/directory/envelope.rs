@@ -7,14 +7,17 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/envelope/no-extra-top-level-keys",
         Level::Should,
         Needs::CREDENTIALS,
-        "The 8.4+ response schema forbids top-level keys other than result, count, offset, total, success.",
-        spec("spec §2.9"),
+        "The 8.4+ response schema forbids top-level keys other than result, count, offset, total, success.", &["directory.envelope.extra-keys"],
         no_extra_top_level_keys,
     ));
     for (kind, level, source) in [
-        ("users", Level::Must, DIRECTORY_SEED),
-        ("channels", Level::Must, DIRECTORY_SEED),
-        ("teams", Level::Should, spec("spec §2.7, §2.9")),
+        ("users", Level::Must, &["directory.envelope"] as &[&str]),
+        ("channels", Level::Must, &["directory.envelope"]),
+        (
+            "teams",
+            Level::Should,
+            &["directory.envelope", "directory.teams"],
+        ),
     ] {
         out.push(check(
             format!("directory/envelope/{kind}"),

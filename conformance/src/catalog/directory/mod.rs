@@ -11,8 +11,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
+use super::check;
 use super::Check;
-use super::{check, spec, DIRECTORY_SEED};
 use crate::config::DirectoryForm;
 use crate::context::{
     dir_req, ensure, error_text, ids_of, show, split_fields, Auth, Ctx, DirAnswer, DirQuery,
@@ -28,7 +28,8 @@ use crate::shape::{
 
 use super::presence::is_json_media_type;
 
-/// Keys a channel or team item may carry (§2.6, §2.7, §4; `usernames` is in the seed example).
+/// Keys a channel or team item may carry (docs/contract/directory.md#directory.channels.projection;
+/// `usernames` is in the documentation page's example).
 pub const ROOM_KEYS: [&str; 19] = [
     "_id",
     "t",
@@ -69,7 +70,7 @@ mod users;
 mod workspace;
 
 pub(super) fn add(out: &mut Vec<Check>) {
-    super::auth::add(out, "directory", DIRECTORY, DIRECTORY_SEED);
+    super::auth::add(out, "directory", DIRECTORY);
     envelope::add(out);
     users::add(out);
     channels::add(out);

@@ -8,7 +8,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "count=abc: 400 \"must be number\".",
-        spec("spec §2.3, §9 rule 43"),
+        &["directory.params.validation", "errors.bad-request"],
         count_not_a_number_is_400,
     ));
     out.push(check(
@@ -16,20 +16,30 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "Unknown params (page, fields, foo): 400 \"must NOT have additional properties\" (7.x+).",
-        spec("spec §2.3, §9 rule 43"),
+        &["directory.params.validation", "errors.bad-request"],
         unknown_is_400,
     ));
     for (form, level, source, id) in [
         (
             DirectoryForm::Query,
             Level::Must,
-            DIRECTORY_SEED,
+            &[
+                "directory.params.query",
+                "directory.users.types",
+                "directory.channels.types",
+                "directory.text.match",
+            ],
             "directory/params/query-form",
         ),
         (
             DirectoryForm::TopLevel,
             Level::Should,
-            spec("spec §2.1, §2.3"),
+            &[
+                "directory.params.top-level",
+                "directory.users.types",
+                "directory.channels.types",
+                "directory.text.match",
+            ],
             "directory/params/top-level-form",
         ),
     ] {

@@ -7,8 +7,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/sort/default-is-name-descending",
         Level::Should,
         Needs::CREDENTIALS,
-        "No sort: sortBy 'name', sortDirection 'desc' (channels and teams: featured ones first); byte order.",
-        spec("spec §2.5, §9 rule 34"),
+        "No sort: sortBy 'name', sortDirection 'desc' (channels and teams: featured ones first); byte order.", &["directory.sort.default"],
         default_is_name_descending,
     ));
     out.push(check(
@@ -16,23 +15,21 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "sort={\"name\":1} orders by name ascending (channels: featured first); byte order.",
-        spec("spec §2.5"),
+        &["directory.sort.keys"],
         name_ascending,
     ));
     out.push(check(
         "directory/sort/two-keys-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "sort with two keys: 400 {success:false, error:\"This method support only one \\\"sort\\\" parameter\"}.",
-        spec("spec §2.5, §9 rule 31"),
+        "sort with two keys: 400 {success:false, error:\"This method support only one \\\"sort\\\" parameter\"}.", &["directory.sort.two-keys", "errors.bad-request"],
         two_keys_is_400,
     ));
     out.push(check(
         "directory/sort/disallowed-key-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "sort on a field outside the allowed list: browseChannels returns undefined, 400 \"Please verify the parameters\".",
-        spec("spec §2.5, §9 rule 33"),
+        "sort on a field outside the allowed list: browseChannels returns undefined, 400 \"Please verify the parameters\".", &["directory.sort.disallowed-key", "errors.bad-request"],
         disallowed_key_is_400,
     ));
     for (name, sort) in [
@@ -44,7 +41,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
             Level::Should,
             Needs::CREDENTIALS,
             "sort not valid JSON, or a value not ±1: 400 errorType \"error-invalid-sort\", error `Invalid sort parameter provided: \"<raw>\" [error-invalid-sort]`.",
-            spec("spec §2.5, §9 rule 32"),
+            &["directory.sort.invalid", "errors.bad-request"],
             move |ctx| invalid_sort_is_400(ctx, sort),
         ));
     }

@@ -7,8 +7,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/teams/field-types",
         Level::Should,
         Needs::CREDENTIALS,
-        "type teams gives team main rooms with _id, fname, teamMain, name, t, usersCount, ts, teamId, default, roomsCount (room field types).",
-        spec("spec §2.7, §9 rule 29"),
+        "type teams gives team main rooms with _id, fname, teamMain, name, t, usersCount, ts, teamId, default, roomsCount (room field types).", &["directory.teams"],
         field_types,
     ));
 }

@@ -7,24 +7,21 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/text/users-match-case-insensitive-substring",
         Level::Should,
         Needs::CREDENTIALS,
-        "Users: new RegExp(escapeRegExp(text), 'i') over the Accounts_SearchFields fields (default username, name, bio, nickname): a case-insensitive substring; the user whose name gave the text is found.",
-        spec("spec §2.8, §9 rule 36"),
+        "Users: new RegExp(escapeRegExp(text), 'i') over the Accounts_SearchFields fields (default username, name, bio, nickname): a case-insensitive substring; the user whose name gave the text is found.", &["directory.text.match"],
         users_match_case_insensitive_substring,
     ));
     out.push(check(
         "directory/text/channels-match-case-insensitive-substring",
         Level::Should,
         Needs::CREDENTIALS,
-        "Channels: a case-insensitive substring of name or fname (not topic or description); the channel whose name gave the text is found.",
-        spec("spec §2.6, §9 rule 36"),
+        "Channels: a case-insensitive substring of name or fname (not topic or description); the channel whose name gave the text is found.", &["directory.text.match"],
         channels_match_case_insensitive_substring,
     ));
     out.push(check(
         "directory/text/regex-metacharacters-are-literal",
         Level::Should,
         Needs::CREDENTIALS,
-        "searchTerm = escapeRegExp(text): regex metacharacters match literally (and never break the search).",
-        spec("spec §2.6, §2.8, §9 rule 36"),
+        "searchTerm = escapeRegExp(text): regex metacharacters match literally (and never break the search).", &["directory.text.literal"],
         metacharacters_literal,
     ));
     out.push(check(
@@ -32,7 +29,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "The search text is trimmed: \"  x  \" searches for x.",
-        spec("spec §2.6, §2.8"),
+        &["directory.text.trim"],
         surrounding_whitespace_is_trimmed,
     ));
     out.push(check(
@@ -40,7 +37,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "Whitespace-only text is the same as no text, for every type.",
-        spec("spec §10"),
+        &["directory.text.trim"],
         whitespace_only_matches_everything,
     ));
 }

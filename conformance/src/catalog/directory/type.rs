@@ -8,15 +8,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "type missing: browseChannels defaults to 'channels'.",
-        spec("spec §2.3, §9 rule 35"),
+        &["directory.type.default"],
         missing_is_channels,
     ));
     out.push(check(
         "directory/type/invalid-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "type not in channels|users|teams: 400 {success:false, error:\"Please verify the parameters\"}.",
-        spec("spec §2.3, §9 rule 30"),
+        "type not in channels|users|teams: 400 {success:false, error:\"Please verify the parameters\"}.", &["directory.type.invalid", "errors.bad-request"],
         invalid_is_400,
     ));
 }

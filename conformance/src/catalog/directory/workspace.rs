@@ -7,16 +7,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/workspace/local-is-default",
         Level::Must,
         Needs::CREDENTIALS,
-        "When type is users you can send an additional workspace field, that can be local (default) or all.",
-        DIRECTORY_SEED,
+        "When type is users you can send an additional workspace field, that can be local (default) or all.", &["directory.workspace.default"],
         local_is_default,
     ));
     out.push(check(
         "directory/workspace/all-includes-local",
         Level::Should,
         Needs::CREDENTIALS,
-        "workspace=all lists all active users (federated ones too when federation is enabled; as local otherwise): every local user is in it.",
-        spec("spec §2.3, §2.8, §10"),
+        "workspace=all lists all active users (federated ones too when federation is enabled; as local otherwise): every local user is in it.", &["directory.workspace.all"],
         all_includes_local,
     ));
     out.push(check(
@@ -24,15 +22,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "workspace: anything other than all or external behaves as local.",
-        spec("spec §2.3"),
+        &["directory.workspace.unknown"],
         unknown_is_local,
     ));
     out.push(check(
         "directory/workspace/local-excludes-federated",
         Level::Should,
         Needs::CREDENTIALS,
-        "workspace can be local (default) or all; all searches users from federated servers too: workspace=local (asked or by default) never lists a federated user (one with a federation field).",
-        spec("spec §2.3, §2.8"),
+        "workspace can be local (default) or all; all searches users from federated servers too: workspace=local (asked or by default) never lists a federated user (one with a federation field).", &["directory.workspace.federated"],
         local_excludes_federated,
     ));
 }

@@ -7,16 +7,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/envelope/full-list",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you don't pass from parameter, you'll get a list of all users presence and the result will have a full field with value true.",
-        PRESENCE_SEED,
+        "If you don't pass from parameter, you'll get a list of all users presence and the result will have a full field with value true.", &["presence.full", "presence.envelope"],
         full_list,
     ));
     out.push(check(
         "presence/envelope/no-extra-top-level-keys",
         Level::Should,
         Needs::CREDENTIALS,
-        "The envelope is { users: [...], full: <bool>, success: true }; the 8.4+ response schema forbids extra top-level keys.",
-        spec("spec §1.7, §1.2"),
+        "The envelope is { users: [...], full: <bool>, success: true }; the 8.4+ response schema forbids extra top-level keys.", &["presence.envelope.extra-keys"],
         no_extra_top_level_keys,
     ));
 }

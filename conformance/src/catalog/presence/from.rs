@@ -8,32 +8,28 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/from/recent-is-partial",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you pass from parameter, you'll get only a list users presence which have changed after the time of from parameter. The full result field will then be false.",
-        PRESENCE_SEED,
+        "If you pass from parameter, you'll get only a list users presence which have changed after the time of from parameter. The full result field will then be false.", &["presence.from.partial"],
         recent_is_partial,
     ));
     out.push(check(
         "presence/from/now-is-partial",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you pass from parameter […] the full result field will then be false (from = now: a partial, usually empty, list).",
-        PRESENCE_SEED,
+        "If you pass from parameter […] the full result field will then be false (from = now: a partial, usually empty, list).", &["presence.from.partial"],
         now_is_partial,
     ));
     out.push(check(
         "presence/from/future-is-partial",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you pass from parameter […] the full result field will then be false. Only a from older than 10 minutes gives the full set; a future from is not.",
-        PRESENCE_SEED,
+        "If you pass from parameter […] the full result field will then be false. Only a from older than 10 minutes gives the full set; a future from is not.", &["presence.from.future"],
         future_is_partial,
     ));
     out.push(check(
         "presence/from/form/no-zone-is-utc",
         Level::Should,
         Needs::CREDENTIALS,
-        "A from without a timezone is a local time; the reference server reads it as UTC (Rocket.Chat's `new Date()` uses the server's local zone, UTC on a typical deployment).",
-        spec("spec §1.4"),
+        "A from without a timezone is a local time; the reference server reads it as UTC (Rocket.Chat's `new Date()` uses the server's local zone, UTC on a typical deployment).", &["presence.from.no-zone"],
         no_zone_is_utc,
     ));
     for (name, form) in FromForm::named() {
@@ -42,7 +38,11 @@ pub(super) fn add(out: &mut Vec<Check>) {
             Level::Must,
             Needs::CREDENTIALS,
             "from: ISO 8601 datetime. Timezone, milliseconds and seconds are optional. Written this way, a from inside the 10-minute window gives a partial result and one outside it the full set.",
-            PRESENCE_SEED,
+            if name == "no-zone-is-utc" {
+                &["presence.from.no-zone"]
+            } else {
+                &["presence.from.formats", "presence.cutoff"]
+            },
             move |ctx| both_sides(ctx, form),
         ));
     }
@@ -68,7 +68,11 @@ pub(super) fn add(out: &mut Vec<Check>) {
             Level::Should,
             Needs::CREDENTIALS,
             "`new Date(from)` with no validation: an Invalid Date makes diff NaN, `NaN < 10` is false, so the full list with full: true and no error; `from=` is falsy and ignored.",
-            spec("spec §1.4, §9 rules 13, 15"),
+            if name == "empty-is-full" {
+                &["presence.from.empty"]
+            } else {
+                &["presence.from.unparseable"]
+            },
             move |ctx| ctx.expect_full(value, true, why).map(drop),
         ));
     }

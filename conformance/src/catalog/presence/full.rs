@@ -7,8 +7,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/full/only-connected-users",
         Level::Must,
         Needs::CREDENTIALS,
-        "Gets all connected users presence: the full list holds users whose status is online, away or busy, never offline ones.",
-        PRESENCE_SEED,
+        "Gets all connected users presence: the full list holds users whose status is online, away or busy, never offline ones.", &["presence.full.connected"],
         only_connected_users,
     ));
     out.push(check(
@@ -16,7 +15,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "The full list is one query over the users collection: each user appears once.",
-        spec("spec §1.6"),
+        &["presence.full.unique"],
         each_user_once,
     ));
 }

@@ -8,23 +8,21 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "With ids, the listed users that are not offline, full: false; unknown ones are left out.",
-        spec("spec §1.3, §1.6, §9 rule 16"),
+        &["presence.ids"],
         single,
     ));
     out.push(check(
         "presence/ids/comma-separated",
         Level::Should,
         Needs::CREDENTIALS,
-        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).",
-        spec("spec §1.3, §9 rule 17"),
+        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).", &["presence.ids.forms", "presence.ids"],
         comma_separated,
     ));
     out.push(check(
         "presence/ids/repeated",
         Level::Should,
         Needs::CREDENTIALS,
-        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).",
-        spec("spec §1.3, §9 rule 17"),
+        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).", &["presence.ids.forms", "presence.ids", "errors.query-string"],
         repeated,
     ));
     out.push(check(
@@ -32,7 +30,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "Unknown or offline ids are silently omitted; no error.",
-        spec("spec §1.6, §9 rule 19"),
+        &["presence.ids"],
         unknown_is_omitted,
     ));
     out.push(check(
@@ -40,7 +38,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "If ids is truthy it wins; from is ignored and full: false.",
-        spec("spec §1.3, §9 rule 18"),
+        &["presence.ids.precedence"],
         wins_over_from,
     ));
     out.push(check(
@@ -48,7 +46,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "ids= (empty string) is falsy, so the request falls through to the from/full branches.",
-        spec("spec §1.3, §9 rule 20"),
+        &["presence.ids.empty"],
         empty_is_ignored,
     ));
 }

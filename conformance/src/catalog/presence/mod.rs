@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
+use super::check;
 use super::Check;
-use super::{check, spec, PRESENCE_SEED};
 use crate::context::{
     ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
 };
@@ -37,7 +37,7 @@ mod settings;
 mod users;
 
 pub(super) fn add(out: &mut Vec<Check>) {
-    super::auth::add(out, "presence", PRESENCE, PRESENCE_SEED);
+    super::auth::add(out, "presence", PRESENCE);
     envelope::add(out);
     users::add(out);
     full::add(out);

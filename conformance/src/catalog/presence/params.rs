@@ -7,8 +7,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/params/unknown-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "≥ 8.4: additionalProperties:false, so e.g. ?foo=1 gives 400 `must NOT have additional properties`.",
-        spec("spec §1.3, §9 rule 21"),
+        "≥ 8.4: additionalProperties:false, so e.g. ?foo=1 gives 400 `must NOT have additional properties`.", &["presence.params.unknown", "errors.bad-request"],
         unknown_is_400,
     ));
     out.push(check(
@@ -16,7 +15,11 @@ pub(super) fn add(out: &mut Vec<Check>) {
         Level::Should,
         Needs::CREDENTIALS,
         "≥ 8.4: from=x&from=y (an array) gives 400 \"must be string\".",
-        spec("spec §1.3, §9 rule 22"),
+        &[
+            "presence.params.types",
+            "errors.query-string",
+            "errors.bad-request",
+        ],
         repeated_from_is_400,
     ));
 }

@@ -7,8 +7,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/settings/broadcast-disabled-is-empty-full",
         Level::Should,
         Needs::TEST_CONTROL,
-        "If presence broadcast is disabled, return an empty array: 200 {users:[], full:true, success:true} whatever the params, even ids/from.",
-        spec("spec §1.8, §9 rule 23"),
+        "If presence broadcast is disabled, return an empty array: 200 {users:[], full:true, success:true} whatever the params, even ids/from.", &["presence.broadcast-disabled"],
         broadcast_disabled_is_empty_full,
     ));
 }

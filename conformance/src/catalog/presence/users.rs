@@ -7,16 +7,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/users/field-types",
         Level::Must,
         Needs::CREDENTIALS,
-        "Each user is an object like the example's: \"_id\", \"username\", \"status\" strings; \"name\", \"avatarETag\" strings and \"utcOffset\" a number when present; never null.",
-        PRESENCE_SEED,
+        "Each user is an object like the example's: \"_id\", \"username\", \"status\" strings; \"name\", \"avatarETag\" strings and \"utcOffset\" a number when present; never null.", &["presence.user.types"],
         field_types,
     ));
     out.push(check(
         "presence/users/only-projected-keys",
         Level::Should,
         Needs::CREDENTIALS,
-        "User objects carry only projected keys: _id, username, name, status, utcOffset, statusText, avatarETag (+ statusSource, statusExpiresAt on 8.6+); absent fields are omitted.",
-        spec("spec §1.7, §9 rule 6"),
+        "User objects carry only projected keys: _id, username, name, status, utcOffset, statusText, avatarETag (+ statusSource, statusExpiresAt on 8.6+); absent fields are omitted.", &["presence.user.projection"],
         only_projected_keys,
     ));
 }
