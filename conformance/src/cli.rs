@@ -9,7 +9,7 @@ use std::{path::PathBuf, time::Duration};
 use clap::{Parser, ValueEnum};
 
 use crate::config::{read_expect_fail, Config, Credentials, DirectoryForm};
-use crate::model::Level;
+use crate::vocabulary::Level;
 
 /// The admin of the reference server's default fixtures (reference-server mode only).
 pub const REFERENCE_ADMIN: (&str, &str) = (

@@ -11,7 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::context::{Auth, Ctx};
 use crate::http::{snippet, Req};
 use crate::managed::{record_created, users_create, Managed};
-use crate::model::Verdict;
+use crate::vocabulary::Verdict;
 
 /// A user the suite created and logged in as.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use std::{collections::BTreeMap, path::Path};
 use serde::Serialize;
 
 use crate::http::HttpOptions;
-use crate::model::Level;
+use crate::vocabulary::Level;
 
 /// How a user proves who it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

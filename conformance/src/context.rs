@@ -11,10 +11,10 @@ use serde_json::{json, Map, Value};
 use crate::config::{Config, Credentials, DirectoryForm};
 pub use crate::http::show;
 use crate::http::{snippet, Http, Req, Resp};
-use crate::model::{Exchange, Verdict};
+use crate::vocabulary::{Exchange, Verdict};
 
 pub use crate::contract::{DEFAULT_SEARCH_FIELDS, DIRECTORY, PRESENCE, TEN_MINUTES_MS};
-pub use crate::model::User;
+pub use crate::vocabulary::User;
 
 /// The target's settings as test control reports them.
 #[derive(Debug, Clone, PartialEq)]

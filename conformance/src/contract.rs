@@ -41,7 +41,7 @@ pub const USER_KEYS: [&str; 9] = [
     "avatarETag",
 ];
 
-use crate::model::Level;
+use crate::vocabulary::Level;
 
 /// Where the contract documents live, from the repository's root.
 pub const CONTRACT_DIR: &str = "docs/contract";

@@ -11,8 +11,8 @@ line, the HTTP exchanges), and the whole catalog with each check's status. Excha
 
 use std::fmt::Write;
 
-use crate::model::{CheckResult, Exchange, Status};
 use crate::runner::{grouped, Outcome, Report};
+use crate::vocabulary::{CheckResult, Exchange, Status};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(s: &str) -> String {

@@ -20,7 +20,7 @@ use std::{
 use reqwest::blocking::Client as Reqwest;
 use serde_json::Value;
 
-use crate::model::Exchange;
+use crate::vocabulary::Exchange;
 
 /// A secret and the shell variable that stands for it in every report.
 #[derive(Debug, Clone, PartialEq, Eq)]

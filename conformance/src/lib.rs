@@ -33,7 +33,6 @@ pub mod http;
 pub mod interrupt;
 pub mod kill_matrix;
 pub mod managed;
-pub mod model;
 pub mod oracle;
 pub mod random;
 pub mod refserver;
@@ -42,7 +41,8 @@ pub mod runner;
 pub mod setup;
 pub mod shape;
 pub mod timefmt;
+pub mod vocabulary;
 
 pub use catalog::{catalog, Check};
-pub use model::{CheckResult, Level, Status};
 pub use runner::{run, run_checks, Report};
+pub use vocabulary::{CheckResult, Level, Status};

@@ -11,10 +11,10 @@ use std::{io::IsTerminal, process::ExitCode};
 use clap::Parser;
 use conformance::{
     cli::Args,
-    model::{CheckResult, Status},
     refserver::ReferenceServer,
     report,
     runner::{self, Observer},
+    vocabulary::{CheckResult, Status},
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 

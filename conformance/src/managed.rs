@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::http::{snippet, Http, Req};
-use crate::model::User;
+use crate::vocabulary::User;
 
 /// What managed mode knows during a run.
 #[derive(Debug, Clone)]

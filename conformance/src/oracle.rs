@@ -20,32 +20,37 @@ use serde_json::Value;
 
 use crate::contract::{PROJECTED_KEYS, TEN_MINUTES_MS, USER_KEYS};
 use crate::http::show;
-use crate::model::Verdict;
+use crate::vocabulary::Verdict;
 
 /// A user's status as the model knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
+pub enum UserStatus {
     Online,
     Away,
     Busy,
     Offline,
 }
 
-impl Status {
-    pub const ALL: [Status; 4] = [Status::Online, Status::Away, Status::Busy, Status::Offline];
+impl UserStatus {
+    pub const ALL: [UserStatus; 4] = [
+        UserStatus::Online,
+        UserStatus::Away,
+        UserStatus::Busy,
+        UserStatus::Offline,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Online => "online",
-            Status::Away => "away",
-            Status::Busy => "busy",
-            Status::Offline => "offline",
+            UserStatus::Online => "online",
+            UserStatus::Away => "away",
+            UserStatus::Busy => "busy",
+            UserStatus::Offline => "offline",
         }
     }
 
     /// In the full list (`findUsersNotOffline`).
     pub fn connected(self) -> bool {
-        self != Status::Offline
+        self != UserStatus::Offline
     }
 }
 
@@ -72,7 +77,7 @@ pub struct ModelUser {
     pub name: Text,
     pub bio: Option<Text>,
     pub nickname: Option<Text>,
-    pub status: Status,
+    pub status: UserStatus,
     /// False after a deactivation: servers differ on whether it changes the status.
     pub status_certain: bool,
     pub status_text: Option<String>,
@@ -890,7 +895,7 @@ mod tests {
 
     const P: &str = "conf-test-c1-";
 
-    fn user(local: &str, status: Status) -> ModelUser {
+    fn user(local: &str, status: UserStatus) -> ModelUser {
         ModelUser {
             local: local.into(),
             name: Text::Plain(format!("Name {local}")),
@@ -910,9 +915,9 @@ mod tests {
             ..World::default()
         };
         for (local, s) in [
-            ("u1", Status::Online),
-            ("u2", Status::Offline),
-            ("u.3", Status::Busy),
+            ("u1", UserStatus::Online),
+            ("u2", UserStatus::Offline),
+            ("u.3", UserStatus::Busy),
         ] {
             w.users.push(user(local, s));
             let n = w.users.len() - 1;
@@ -1002,7 +1007,7 @@ mod tests {
     #[test]
     fn directory_matches_literally_case_insensitively_and_sorts_name_descending() {
         let mut w = world();
-        w.users.push(user("uX3", Status::Online));
+        w.users.push(user("uX3", UserStatus::Online));
         let q = DirectoryQuery {
             kind: Kind::Users,
             text: "U.3".into(),

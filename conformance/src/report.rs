@@ -10,8 +10,8 @@ use std::{fmt::Write, time::Duration};
 
 use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
-use crate::model::{CheckResult, Status};
 use crate::runner::{grouped, Outcome, Report};
+use crate::vocabulary::{CheckResult, Status};
 
 /// The console text: header, failures and errors in detail, skips, the summary table.
 pub fn console(report: &Report) -> String {
@@ -310,7 +310,7 @@ pub fn list(checks: &[crate::catalog::Check], catalog_size: usize) -> String {
     }
     let must = checks
         .iter()
-        .filter(|c| c.level == crate::model::Level::Must)
+        .filter(|c| c.level == crate::vocabulary::Level::Must)
         .count();
     let selected = if checks.len() < catalog_size {
         format!(" selected of {catalog_size}")

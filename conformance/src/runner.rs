@@ -18,8 +18,8 @@ use crate::catalog::Check;
 use crate::config::{Config, Credentials, RedactedConfig};
 use crate::context::{Auth, Ctx, Session, Skew};
 use crate::http::{Http, Req};
-use crate::model::{CheckResult, Exchange, Status, Verdict};
 use crate::setup::{Setup, SetupFailure, SetupProblem};
+use crate::vocabulary::{CheckResult, Exchange, Status, Verdict};
 
 /// Progress callbacks (the console's progress bar, `--verbose`).
 pub trait Observer {

@@ -18,8 +18,8 @@ use crate::config::{Config, Credentials};
 use crate::context::{Session, Settings, Skew, User};
 use crate::http::{snippet, Http, Req, Resp, TransportError, TransportKind};
 use crate::managed::{Managed, Registry};
-use crate::model::Exchange;
 use crate::timefmt::parse_http_date;
+use crate::vocabulary::Exchange;
 
 /// Why a run could not judge its target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -11,7 +11,7 @@ mod common;
 
 use std::{path::Path, process::Command};
 
-use conformance::model::Status;
+use conformance::vocabulary::Status;
 
 const CHECK: &str = "presence/from/recent-is-partial";
 

@@ -1,4 +1,4 @@
-//! The kill matrix (issue 8): the whole catalog against an honest proxy in front of the
+//! The kill matrix: the whole catalog against an honest proxy in front of the
 //! reference server (every check passes), then against each defect of
 //! `support/defects.rs` (one per run, each on its own reference server). Asserts that every
 //! defect makes at least one check Fail (the stall defect: an Error naming the check whose
@@ -23,8 +23,8 @@ use std::{
 
 use conformance::{
     kill_matrix::{DefectEntry, Matrix},
-    model::Status,
     runner::{self, Quiet, Report},
+    vocabulary::Status,
 };
 use support::{
     defects::{Defect, DEFECTS, STALL},

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use conformance::{
     context::{Ctx, DirQuery},
-    model::Status,
     report,
     runner::{self, Quiet},
     shape,
+    vocabulary::Status,
 };
 use serde_json::Value;
 
@@ -77,7 +77,7 @@ fn every_check_passes_against_the_reference_server() {
 
 /// Runs one closure with a context on the reference server (a one-check catalog).
 fn with_ctx(
-    f: impl Fn(&mut Ctx) -> Result<(), conformance::model::Verdict> + Send + Sync + 'static,
+    f: impl Fn(&mut Ctx) -> Result<(), conformance::vocabulary::Verdict> + Send + Sync + 'static,
 ) {
     let server = common::start_reference();
     let config = common::reference_config(&server.url);
@@ -87,7 +87,7 @@ fn with_ctx(
         sentence: "ad hoc",
         rules: &["test"],
         location: std::panic::Location::caller(),
-        needs: conformance::model::Needs::CREDENTIALS,
+        needs: conformance::vocabulary::Needs::CREDENTIALS,
         kill_exemption: None,
         run: std::sync::Arc::new(f),
     };
@@ -218,13 +218,13 @@ fn managed_run_leaves_nothing_behind() {
         sentence: "ad hoc",
         rules: &["test"],
         location: std::panic::Location::caller(),
-        needs: conformance::model::Needs::CREDENTIALS,
+        needs: conformance::vocabulary::Needs::CREDENTIALS,
         kill_exemption: None,
         run: std::sync::Arc::new(move |ctx: &mut Ctx| {
             for kind in ["users", "channels", "teams"] {
                 let a = ctx.directory(&DirQuery::of(kind).text(&prefix), &[])?;
                 if a.total != 0 {
-                    return Err(conformance::model::Verdict::fail(
+                    return Err(conformance::vocabulary::Verdict::fail(
                         format!("{kind} with {prefix} left"),
                         "total 0",
                         format!("{:?}", a.result),
@@ -251,7 +251,7 @@ fn managed_cleanup_survives_panics_and_keep_keeps() {
         sentence: "ad hoc",
         rules: &["test"],
         location: std::panic::Location::caller(),
-        needs: conformance::model::Needs::MANAGED,
+        needs: conformance::vocabulary::Needs::MANAGED,
         kill_exemption: None,
         run: std::sync::Arc::new(|ctx: &mut Ctx| {
             ctx.create_user("boom")?;
@@ -291,7 +291,7 @@ fn managed_cleanup_survives_panics_and_keep_keeps() {
         if a.total == 1 {
             Ok(())
         } else {
-            Err(conformance::model::Verdict::fail(
+            Err(conformance::vocabulary::Verdict::fail(
                 "kept user",
                 "1",
                 a.total.to_string(),
@@ -303,7 +303,7 @@ fn managed_cleanup_survives_panics_and_keep_keeps() {
 /// Runs one closure with a context on a running server, without managed mode.
 fn with_ctx_at(
     url: &str,
-    f: impl Fn(&mut Ctx) -> Result<(), conformance::model::Verdict> + Send + Sync + 'static,
+    f: impl Fn(&mut Ctx) -> Result<(), conformance::vocabulary::Verdict> + Send + Sync + 'static,
 ) {
     let mut config = common::reference_config(url);
     config.admin_credentials = None;
@@ -313,7 +313,7 @@ fn with_ctx_at(
         sentence: "ad hoc",
         rules: &["test"],
         location: std::panic::Location::caller(),
-        needs: conformance::model::Needs::CREDENTIALS,
+        needs: conformance::vocabulary::Needs::CREDENTIALS,
         kill_exemption: None,
         run: std::sync::Arc::new(f),
     };

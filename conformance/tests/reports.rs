@@ -4,10 +4,10 @@
 use conformance::{
     config::Config,
     context::Skew,
-    model::{CheckResult, Exchange, Level, Status},
     report,
     runner::{Outcome, Report, Summary, TargetInfo},
     setup::SetupProblem,
+    vocabulary::{CheckResult, Exchange, Level, Status},
 };
 
 fn result(id: &str, level: Level, status: Status) -> CheckResult {

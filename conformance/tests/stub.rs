@@ -9,9 +9,9 @@ use std::time::Duration;
 use common::{stub, Misbehaviour};
 use conformance::{
     config::{Config, Credentials},
-    model::Status,
     runner::{self, Quiet},
     setup::SetupProblem,
+    vocabulary::Status,
 };
 
 fn config(url: &str) -> Config {

@@ -14,8 +14,8 @@ use std::{
 use common::{stub, Misbehaviour};
 use conformance::{
     config::{Config, Credentials},
-    model::Status,
     runner::{self, Quiet},
+    vocabulary::Status,
 };
 
 fn bin() -> Command {

@@ -1,5 +1,5 @@
 //! `GET /api/v1/directory` in process, through poem's test client, against `fixtures/default.json`:
-//! one test per rule of issue 4 (named after it), every error path, and a property test of
+//! one test per rule of docs/contract/directory.md and docs/directory.md (named after it), every error path, and a property test of
 //! paging.
 
 use std::collections::BTreeSet;

@@ -11,7 +11,7 @@ use super::check;
 use super::Check;
 use crate::context::{Auth, Ctx};
 use crate::http::{snippet, Req};
-use crate::model::{Level, Needs, Verdict};
+use crate::vocabulary::{Level, Needs, Verdict};
 
 /// Registers the auth checks of one endpoint: `<endpoint>/auth/…` for `path`.
 pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str) {

@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::companion::MadeUser;
 use crate::context::{ensure, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE};
 use crate::http::Req;
-use crate::model::Verdict;
 use crate::timefmt::FromForm;
+use crate::vocabulary::Verdict;
 
 /// A `from` strictly between the writes so far and the next one, in ISO form with ms.
 pub(super) fn from_now(ctx: &mut Ctx) -> Result<String, Verdict> {

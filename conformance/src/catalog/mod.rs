@@ -10,10 +10,11 @@ use std::{fmt, panic::Location, sync::Arc};
 use crate::context::Ctx;
 
 use crate::contract::{rule, Rule};
-use crate::model::{endpoint_of, Level, Needs, Verdict};
+use crate::vocabulary::{endpoint_of, Level, Needs, Verdict};
 
 mod auth;
 mod directory;
+mod expect;
 mod managed_checks;
 mod model_run;
 mod presence;

@@ -42,13 +42,13 @@ use super::properties::property_seed;
 use crate::companion::MadeUser;
 use crate::context::{Auth, Ctx, DirQuery, PRESENCE};
 use crate::http::Req;
-use crate::model::{Failure, Verdict};
 use crate::oracle::{
     compare_directory, compare_presence, expect_directory, expect_presence, Caller,
     DirectoryAnswer, DirectoryQuery, DirectorySettings, Ids, Kind, ModelRoom, ModelTeam, ModelUser,
-    PresenceQuery, SortField, Status, Text, World,
+    PresenceQuery, SortField, Text, UserStatus, World,
 };
 use crate::timefmt::FromForm;
+use crate::vocabulary::{Failure, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Endpoint {
@@ -113,7 +113,7 @@ pub enum Op {
     /// `users.setStatus` as the user itself.
     SetStatus {
         user: usize,
-        status: Status,
+        status: UserStatus,
         message: Option<usize>,
     },
     /// `users.update` as the admin: the field becomes `<prefix><field>-<word>`.
@@ -300,10 +300,10 @@ impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
         }
         if n > 0 {
             let status = prop_oneof![
-                Just(Status::Online),
-                Just(Status::Away),
-                Just(Status::Busy),
-                Just(Status::Offline)
+                Just(UserStatus::Online),
+                Just(UserStatus::Away),
+                Just(UserStatus::Busy),
+                Just(UserStatus::Offline)
             ];
             let message = prop_oneof![2 => Just(None), 1 => (0..MESSAGES.len()).prop_map(Some)];
             options.push((
@@ -464,7 +464,7 @@ pub fn apply_to_model(world: &mut World, op: &Op) {
                 name: Text::Plain(NAMES[*name % NAMES.len()].to_owned()),
                 bio: None,
                 nickname: None,
-                status: Status::Offline,
+                status: UserStatus::Offline,
                 status_certain: true,
                 status_text: None,
                 active: true,
@@ -1450,7 +1450,7 @@ mod tests {
             Op::CreateUser { style: 0, name: 2 },
             Op::SetStatus {
                 user: 0,
-                status: Status::Busy,
+                status: UserStatus::Busy,
                 message: Some(0),
             },
             Op::Mark,

@@ -14,7 +14,7 @@ use proptest::test_runner::{
 
 use crate::context::{Auth, Ctx};
 use crate::http::{encode, snippet, Req};
-use crate::model::Verdict;
+use crate::vocabulary::Verdict;
 
 /// The seed of one property: the run's seed mixed with the check id (FNV-1a).
 pub fn property_seed(run_seed: u64, id: &str) -> [u8; 32] {

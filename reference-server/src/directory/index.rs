@@ -1057,7 +1057,7 @@ mod tests {
         }
     }
 
-    /// The scale target of issue 4 (a selective 4-letter user search at 1M users under 5 ms,
+    /// The scale target (a selective 4-letter user search at 1M users under 5 ms,
     /// `total` included). Slow to build: run with
     /// `cargo test --release -p reference-server --lib scale_ -- --ignored --nocapture`.
     #[test]

@@ -21,14 +21,7 @@ pub(super) fn json(ctx: &mut Ctx) -> Result<(), Verdict> {
         (bad, Auth::Caller),
         (Req::get(DIRECTORY), Auth::None),
     ] {
-        let resp = ctx.send(req, &auth)?;
-        let ct = resp.header("content-type").unwrap_or("(none)").to_owned();
-        ensure(
-            is_json_media_type(&ct),
-            format!("the {} answer is not JSON-typed", resp.status),
-            "Content-Type: application/json",
-            format!("Content-Type: {ct}"),
-        )?;
+        json_media_type(&ctx.send(req, &auth)?)?;
     }
     Ok(())
 }

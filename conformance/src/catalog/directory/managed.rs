@@ -10,42 +10,48 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/managed/emails-only-for-admins",
         Level::Should,
         Needs::MANAGED,
-        "emails is projected only for callers with view-full-other-user-info (admins by default): searching a created user's unique username gives its emails to the admin, none to a created normal user.", &["directory.users.emails", "companion.users.create"],
+        "emails is projected only for callers with view-full-other-user-info (admins by default): searching a created user's unique username gives its emails to the admin, none to a created normal user.",
+        &["directory.users.emails", "companion.users.create"],
         emails_only_for_admins,
     ));
     out.push(check(
         "directory/managed/deactivated-user-excluded",
         Level::Should,
         Needs::MANAGED,
-        "type=users lists active users only ({active: true, …}): a created user is found by its username, and no longer after users.setActiveStatus false.", &["directory.users.visibility", "companion.users.setactivestatus"],
+        "type=users lists active users only ({active: true, …}): a created user is found by its username, and no longer after users.setActiveStatus false.",
+        &["directory.users.visibility", "companion.users.setactivestatus"],
         deactivated_user_excluded,
     ));
     out.push(check(
         "directory/managed/private-group-members-only",
         Level::Should,
         Needs::MANAGED,
-        "Channels list public channels and every room the caller is in, private groups too; never a private group the caller is not in: a created member finds the created group, a created non-member does not.", &["directory.channels.visibility", "companion.groups.create"],
+        "Channels list public channels and every room the caller is in, private groups too; never a private group the caller is not in: a created member finds the created group, a created non-member does not.",
+        &["directory.channels.visibility", "companion.groups.create"],
         private_group_members_only,
     ));
     out.push(check(
         "directory/managed/team-channel-belongs-to-team",
         Level::Should,
         Needs::MANAGED,
-        "Rooms inside a team also get belongsTo: <team name>: a channel created in a created team is listed with belongsTo naming the team.", &["directory.channels.belongs-to", "companion.teams.create", "companion.channels.create"],
+        "Rooms inside a team also get belongsTo: <team name>: a channel created in a created team is listed with belongsTo naming the team.",
+        &["directory.channels.belongs-to", "companion.teams.create", "companion.channels.create"],
         team_channel_belongs_to_team,
     ));
     out.push(check(
         "directory/managed/paging-own-users-once",
         Level::Must,
         Needs::MANAGED,
-        "It supports the pagination parameters: paging with count=2 over five created users (text=their common prefix) yields each exactly once, and total is five on every page.", &["directory.pagination.complete", "directory.pagination", "companion.users.create"],
+        "It supports the pagination parameters: paging with count=2 over five created users (text=their common prefix) yields each exactly once, and total is five on every page.",
+        &["directory.pagination.complete", "directory.pagination", "companion.users.create"],
         paging_own_users_once,
     ));
     out.push(check(
         "directory/managed/model-based-run",
         Level::Should,
         Needs::MANAGED,
-        "After any sequence of writes, directory answers what the rules compute for any caller, type, text (case-insensitive literal substring), workspace, count, offset and sort: exactly the visible matches (active users by the search fields; public channels, channels of public or joined teams, and the caller's rooms; public or joined teams), total = all matches, the sorted slice [max(offset,0), +limit), emails only for administrators, belongsTo, usersCount and roomsCount right.", &["directory.envelope", "directory.users.visibility", "directory.users.emails", "directory.channels.visibility", "directory.channels.belongs-to", "directory.teams", "directory.workspace.default", "directory.workspace.all", "directory.text.match", "directory.text.literal", "directory.pagination", "directory.pagination.default-count", "directory.pagination.upper-limit", "directory.pagination.non-positive-count", "directory.pagination.negative-offset", "directory.sort.default", "directory.sort.keys", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
+        "After any sequence of writes, directory answers what the rules compute for any caller, type, text (case-insensitive literal substring), workspace, count, offset and sort: exactly the visible matches (active users by the search fields; public channels, channels of public or joined teams, and the caller's rooms; public or joined teams), total = all matches, the sorted slice [max(offset,0), +limit), emails only for administrators, belongsTo, usersCount and roomsCount right.",
+        &["directory.envelope", "directory.users.visibility", "directory.users.emails", "directory.channels.visibility", "directory.channels.belongs-to", "directory.teams", "directory.workspace.default", "directory.workspace.all", "directory.text.match", "directory.text.literal", "directory.pagination", "directory.pagination.default-count", "directory.pagination.upper-limit", "directory.pagination.non-positive-count", "directory.pagination.negative-offset", "directory.sort.default", "directory.sort.keys", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
         model_based_run,
     ));
 }

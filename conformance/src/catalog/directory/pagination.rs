@@ -7,21 +7,24 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/pagination/count-limits-items",
         Level::Must,
         Needs::CREDENTIALS,
-        "It supports the pagination parameters (example: count=1 returns one item, \"count\": 1, with total counting every match).", &["directory.pagination"],
+        "It supports the pagination parameters (example: count=1 returns one item, \"count\": 1, with total counting every match).",
+        &["directory.pagination"],
         count_limits_items,
     ));
     out.push(check(
         "directory/pagination/offset-skips-and-is-echoed",
         Level::Must,
         Needs::CREDENTIALS,
-        "It supports the pagination parameters (example: offset=2 skips two matches and the answer says \"offset\": 2).", &["directory.pagination"],
+        "It supports the pagination parameters (example: offset=2 skips two matches and the answer says \"offset\": 2).",
+        &["directory.pagination"],
         offset_skips_and_is_echoed,
     ));
     out.push(check(
         "directory/pagination/total-ignores-paging",
         Level::Must,
         Needs::CREDENTIALS,
-        "total is the number of matches regardless of count and offset (example: count 1, offset 2, total 4).", &["directory.pagination"],
+        "total is the number of matches regardless of count and offset (example: count 1, offset 2, total 4).",
+        &["directory.pagination"],
         total_ignores_paging,
     ));
     out.push(check(
@@ -36,21 +39,24 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/pagination/default-count",
         Level::Should,
         Needs::CREDENTIALS,
-        "No count: API_Default_Count (50) items at most. With test control the setting is lowered below the number of users so that the rule shows.", &["directory.pagination.default-count"],
+        "No count: API_Default_Count (50) items at most. With test control the setting is lowered below the number of users so that the rule shows.",
+        &["directory.pagination.default-count"],
         default_count,
     ));
     out.push(check(
         "directory/pagination/count-clamped-to-upper-limit",
         Level::Should,
         Needs::CREDENTIALS,
-        "count > API_Upper_Count_Limit (100) is clamped to it. With test control the limit is lowered below the number of users so that the rule shows.", &["directory.pagination.upper-limit"],
+        "count > API_Upper_Count_Limit (100) is clamped to it. With test control the limit is lowered below the number of users so that the rule shows.",
+        &["directory.pagination.upper-limit"],
         count_clamped_to_upper_limit,
     ));
     out.push(check(
         "directory/pagination/negative-offset-is-echoed-and-skips-nothing",
         Level::Should,
         Needs::CREDENTIALS,
-        "offset=-3: skip Math.max(0, offset) = 0, but the response's offset echoes the parsed value -3.", &["directory.pagination.negative-offset"],
+        "offset=-3: skip Math.max(0, offset) = 0, but the response's offset echoes the parsed value -3.",
+        &["directory.pagination.negative-offset"],
         negative_offset_is_echoed_and_skips_nothing,
     ));
     for kind in ["users", "channels"] {

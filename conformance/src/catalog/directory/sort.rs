@@ -7,7 +7,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/sort/default-is-name-descending",
         Level::Should,
         Needs::CREDENTIALS,
-        "No sort: sortBy 'name', sortDirection 'desc' (channels and teams: featured ones first); byte order.", &["directory.sort.default"],
+        "No sort: sortBy 'name', sortDirection 'desc' (channels and teams: featured ones first); byte order.",
+        &["directory.sort.default"],
         default_is_name_descending,
     ));
     out.push(check(
@@ -22,14 +23,16 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/sort/two-keys-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "sort with two keys: 400 {success:false, error:\"This method support only one \\\"sort\\\" parameter\"}.", &["directory.sort.two-keys", "errors.bad-request"],
+        "sort with two keys: 400 {success:false, error:\"This method support only one \\\"sort\\\" parameter\"}.",
+        &["directory.sort.two-keys", "errors.bad-request"],
         two_keys_is_400,
     ));
     out.push(check(
         "directory/sort/disallowed-key-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "sort on a field outside the allowed list: browseChannels returns undefined, 400 \"Please verify the parameters\".", &["directory.sort.disallowed-key", "errors.bad-request"],
+        "sort on a field outside the allowed list: browseChannels returns undefined, 400 \"Please verify the parameters\".",
+        &["directory.sort.disallowed-key", "errors.bad-request"],
         disallowed_key_is_400,
     ));
     for (name, sort) in [

@@ -7,7 +7,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/teams/field-types",
         Level::Should,
         Needs::CREDENTIALS,
-        "type teams gives team main rooms with _id, fname, teamMain, name, t, usersCount, ts, teamId, default, roomsCount (room field types).", &["directory.teams"],
+        "type teams gives team main rooms with _id, fname, teamMain, name, t, usersCount, ts, teamId, default, roomsCount (room field types).",
+        &["directory.teams"],
         field_types,
     ));
 }

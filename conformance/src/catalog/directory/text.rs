@@ -7,21 +7,24 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/text/users-match-case-insensitive-substring",
         Level::Should,
         Needs::CREDENTIALS,
-        "Users: new RegExp(escapeRegExp(text), 'i') over the Accounts_SearchFields fields (default username, name, bio, nickname): a case-insensitive substring; the user whose name gave the text is found.", &["directory.text.match"],
+        "Users: new RegExp(escapeRegExp(text), 'i') over the Accounts_SearchFields fields (default username, name, bio, nickname): a case-insensitive substring; the user whose name gave the text is found.",
+        &["directory.text.match"],
         users_match_case_insensitive_substring,
     ));
     out.push(check(
         "directory/text/channels-match-case-insensitive-substring",
         Level::Should,
         Needs::CREDENTIALS,
-        "Channels: a case-insensitive substring of name or fname (not topic or description); the channel whose name gave the text is found.", &["directory.text.match"],
+        "Channels: a case-insensitive substring of name or fname (not topic or description); the channel whose name gave the text is found.",
+        &["directory.text.match"],
         channels_match_case_insensitive_substring,
     ));
     out.push(check(
         "directory/text/regex-metacharacters-are-literal",
         Level::Should,
         Needs::CREDENTIALS,
-        "searchTerm = escapeRegExp(text): regex metacharacters match literally (and never break the search).", &["directory.text.literal"],
+        "searchTerm = escapeRegExp(text): regex metacharacters match literally (and never break the search).",
+        &["directory.text.literal"],
         metacharacters_literal,
     ));
     out.push(check(

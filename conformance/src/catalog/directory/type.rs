@@ -15,7 +15,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/type/invalid-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "type not in channels|users|teams: 400 {success:false, error:\"Please verify the parameters\"}.", &["directory.type.invalid", "errors.bad-request"],
+        "type not in channels|users|teams: 400 {success:false, error:\"Please verify the parameters\"}.",
+        &["directory.type.invalid", "errors.bad-request"],
         invalid_is_400,
     ));
 }

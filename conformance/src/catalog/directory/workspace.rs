@@ -7,14 +7,16 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/workspace/local-is-default",
         Level::Must,
         Needs::CREDENTIALS,
-        "When type is users you can send an additional workspace field, that can be local (default) or all.", &["directory.workspace.default"],
+        "When type is users you can send an additional workspace field, that can be local (default) or all.",
+        &["directory.workspace.default"],
         local_is_default,
     ));
     out.push(check(
         "directory/workspace/all-includes-local",
         Level::Should,
         Needs::CREDENTIALS,
-        "workspace=all lists all active users (federated ones too when federation is enabled; as local otherwise): every local user is in it.", &["directory.workspace.all"],
+        "workspace=all lists all active users (federated ones too when federation is enabled; as local otherwise): every local user is in it.",
+        &["directory.workspace.all"],
         all_includes_local,
     ));
     out.push(check(
@@ -29,7 +31,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/workspace/local-excludes-federated",
         Level::Should,
         Needs::CREDENTIALS,
-        "workspace can be local (default) or all; all searches users from federated servers too: workspace=local (asked or by default) never lists a federated user (one with a federation field).", &["directory.workspace.federated"],
+        "workspace can be local (default) or all; all searches users from federated servers too: workspace=local (asked or by default) never lists a federated user (one with a federation field).",
+        &["directory.workspace.federated"],
         local_excludes_federated,
     ));
 }

@@ -20,14 +20,7 @@ pub(super) fn json(ctx: &mut Ctx) -> Result<(), Verdict> {
         (Req::get(PRESENCE), Auth::None),
     ];
     for (req, auth) in reqs {
-        let resp = ctx.send(req, &auth)?;
-        let ct = resp.header("content-type").unwrap_or("(none)").to_owned();
-        ensure(
-            is_json_media_type(&ct),
-            format!("the {} answer is not JSON-typed", resp.status),
-            "Content-Type: application/json",
-            format!("Content-Type: {ct}"),
-        )?;
+        json_media_type(&ctx.send(req, &auth)?)?;
     }
     Ok(())
 }

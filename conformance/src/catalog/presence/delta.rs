@@ -7,35 +7,40 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/delta/excludes-caller",
         Level::Should,
         Needs::TEST_CONTROL,
-        "The delta (from under 10 minutes old) is findNotIdUpdatedFrom(this.userId, …): it never lists the caller. Checked with the clock stopped long ago so that every user counts as changed.", &["presence.delta.caller"],
+        "The delta (from under 10 minutes old) is findNotIdUpdatedFrom(this.userId, …): it never lists the caller. Checked with the clock stopped long ago so that every user counts as changed.",
+        &["presence.delta.caller"],
         excludes_caller,
     ));
     out.push(check(
         "presence/delta/covers-changed-connected-users",
         Level::Should,
         Needs::TEST_CONTROL,
-        "The delta lists every user with _updatedAt >= from (offline ones included): with from before every change, it holds at least everyone in the full list but the caller.", &["presence.delta.members"],
+        "The delta lists every user with _updatedAt >= from (offline ones included): with from before every change, it holds at least everyone in the full list but the caller.",
+        &["presence.delta.members"],
         covers_changed_connected_users,
     ));
     out.push(check(
         "presence/delta/covers-offline-users",
         Level::Should,
         Needs::TEST_CONTROL,
-        "The delta lists every user with a username and _updatedAt >= from, offline ones included: with from before every change, it holds every user the directory lists but the caller.", &["presence.delta.members", "directory.users.visibility"],
+        "The delta lists every user with a username and _updatedAt >= from, offline ones included: with from before every change, it holds every user the directory lists but the caller.",
+        &["presence.delta.members", "directory.users.visibility"],
         covers_offline_users,
     ));
     out.push(check(
         "presence/delta/lists-user-who-logged-in",
         Level::Should,
         Needs::SECOND_USER,
-        "A REST login writes the user document (its _updatedAt moves) without making the user online; the delta lists every user with _updatedAt >= from, offline ones included: a user who logs in after from is in the delta.", &["presence.delta.updated-at", "presence.delta.members", "auth.login"],
+        "A REST login writes the user document (its _updatedAt moves) without making the user online; the delta lists every user with _updatedAt >= from, offline ones included: a user who logs in after from is in the delta.",
+        &["presence.delta.updated-at", "presence.delta.members", "auth.login"],
         lists_user_who_logged_in,
     ));
     out.push(check(
         "presence/delta/excludes-caller-who-logged-in",
         Level::Should,
         Needs::CREDENTIALS,
-        "The delta is findNotIdUpdatedFrom(this.userId, …): it never lists the caller, even when the caller's own document changed after from (here: a REST login).", &["presence.delta.caller", "auth.login"],
+        "The delta is findNotIdUpdatedFrom(this.userId, …): it never lists the caller, even when the caller's own document changed after from (here: a REST login).",
+        &["presence.delta.caller", "auth.login"],
         excludes_caller_who_logged_in,
     ));
 }

@@ -8,28 +8,32 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/from/recent-is-partial",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you pass from parameter, you'll get only a list users presence which have changed after the time of from parameter. The full result field will then be false.", &["presence.from.partial"],
+        "If you pass from parameter, you'll get only a list users presence which have changed after the time of from parameter. The full result field will then be false.",
+        &["presence.from.partial"],
         recent_is_partial,
     ));
     out.push(check(
         "presence/from/now-is-partial",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you pass from parameter […] the full result field will then be false (from = now: a partial, usually empty, list).", &["presence.from.partial"],
+        "If you pass from parameter […] the full result field will then be false (from = now: a partial, usually empty, list).",
+        &["presence.from.partial"],
         now_is_partial,
     ));
     out.push(check(
         "presence/from/future-is-partial",
         Level::Must,
         Needs::CREDENTIALS,
-        "If you pass from parameter […] the full result field will then be false. Only a from older than 10 minutes gives the full set; a future from is not.", &["presence.from.future"],
+        "If you pass from parameter […] the full result field will then be false. Only a from older than 10 minutes gives the full set; a future from is not.",
+        &["presence.from.future"],
         future_is_partial,
     ));
     out.push(check(
         "presence/from/form/no-zone-is-utc",
         Level::Should,
         Needs::CREDENTIALS,
-        "A from without a timezone is a local time; the reference server reads it as UTC (Rocket.Chat's `new Date()` uses the server's local zone, UTC on a typical deployment).", &["presence.from.no-zone"],
+        "A from without a timezone is a local time; the reference server reads it as UTC (Rocket.Chat's `new Date()` uses the server's local zone, UTC on a typical deployment).",
+        &["presence.from.no-zone"],
         no_zone_is_utc,
     ));
     for (name, form) in FromForm::named() {

@@ -7,7 +7,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/full/only-connected-users",
         Level::Must,
         Needs::CREDENTIALS,
-        "Gets all connected users presence: the full list holds users whose status is online, away or busy, never offline ones.", &["presence.full.connected"],
+        "Gets all connected users presence: the full list holds users whose status is online, away or busy, never offline ones.",
+        &["presence.full.connected"],
         only_connected_users,
     ));
     out.push(check(

@@ -15,14 +15,16 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/ids/comma-separated",
         Level::Should,
         Needs::CREDENTIALS,
-        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).", &["presence.ids.forms", "presence.ids"],
+        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).",
+        &["presence.ids.forms", "presence.ids"],
         comma_separated,
     ));
     out.push(check(
         "presence/ids/repeated",
         Level::Should,
         Needs::CREDENTIALS,
-        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).", &["presence.ids.forms", "presence.ids", "errors.query-string"],
+        "ids accepts one id, a comma-separated list (ids=a,b) or repeated parameters (ids=a&ids=b).",
+        &["presence.ids.forms", "presence.ids", "errors.query-string"],
         repeated,
     ));
     out.push(check(

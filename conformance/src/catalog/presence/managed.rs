@@ -10,42 +10,48 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/managed/delta-contains-changed-user",
         Level::Should,
         Needs::MANAGED,
-        "A user whose status changes after from is in the delta (from under 10 minutes old) of another user, with the new status. Checked with two created users: one sets busy, the other asks.", &["presence.delta.members", "companion.users.setstatus"],
+        "A user whose status changes after from is in the delta (from under 10 minutes old) of another user, with the new status. Checked with two created users: one sets busy, the other asks.",
+        &["presence.delta.members", "companion.users.setstatus"],
         delta_contains_changed_user,
     ));
     out.push(check(
         "presence/managed/delta-excludes-caller",
         Level::Should,
         Needs::MANAGED,
-        "The delta is findNotIdUpdatedFrom(this.userId, …): a caller who changed its own status after from is not in its own delta, while another changed user is.", &["presence.delta.caller", "presence.delta.members", "companion.users.setstatus"],
+        "The delta is findNotIdUpdatedFrom(this.userId, …): a caller who changed its own status after from is not in its own delta, while another changed user is.",
+        &["presence.delta.caller", "presence.delta.members", "companion.users.setstatus"],
         delta_excludes_caller,
     ));
     out.push(check(
         "presence/managed/delta-includes-user-gone-offline",
         Level::Should,
         Needs::MANAGED,
-        "The delta has no status filter: a user who went offline after from is in the delta with status offline.", &["presence.delta.members", "companion.users.setstatus"],
+        "The delta has no status filter: a user who went offline after from is in the delta with status offline.",
+        &["presence.delta.members", "companion.users.setstatus"],
         delta_includes_user_gone_offline,
     ));
     out.push(check(
         "presence/managed/full-excludes-offline-user",
         Level::Must,
         Needs::MANAGED,
-        "Gets all connected users presence: a created user who went offline is not in the full list, while a created user who set online is.", &["presence.full.connected", "presence.full", "presence.full.members", "companion.users.setstatus"],
+        "Gets all connected users presence: a created user who went offline is not in the full list, while a created user who set online is.",
+        &["presence.full.connected", "presence.full", "presence.full.members", "companion.users.setstatus"],
         full_excludes_offline_user,
     ));
     out.push(check(
         "presence/managed/ids-leaves-out-offline-without-status-text",
         Level::Should,
         Needs::MANAGED,
-        "ids gives the listed users that are online, away or busy, or have a status text or expiry: an offline user without status text is left out, a busy one is listed.", &["presence.ids", "presence.ids.forms", "companion.users.setstatus"],
+        "ids gives the listed users that are online, away or busy, or have a status text or expiry: an offline user without status text is left out, a busy one is listed.",
+        &["presence.ids", "presence.ids.forms", "companion.users.setstatus"],
         ids_leaves_out_offline_without_status_text,
     ));
     out.push(check(
         "presence/managed/model-based-run",
         Level::Should,
         Needs::MANAGED,
-        "After any sequence of writes (users created, statuses and profiles changed, users deactivated and reactivated, rooms and teams created, invitations) users.presence answers what the rules compute: the full list holds the users not offline (full: true); from under 10 minutes old gives every user written since, offline ones too, never the caller (full: false); from 10 minutes old or older gives the full list; ids gives the listed users not offline (full: false); fields are only the projected ones, never null.", &["presence.full", "presence.full.connected", "presence.full.members", "presence.from.partial", "presence.cutoff", "presence.cutoff.boundary", "presence.from.formats", "presence.delta.members", "presence.delta.caller", "presence.delta.updated-at", "presence.ids", "presence.ids.forms", "presence.user.types", "presence.user.projection", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
+        "After any sequence of writes (users created, statuses and profiles changed, users deactivated and reactivated, rooms and teams created, invitations) users.presence answers what the rules compute: the full list holds the users not offline (full: true); from under 10 minutes old gives every user written since, offline ones too, never the caller (full: false); from 10 minutes old or older gives the full list; ids gives the listed users not offline (full: false); fields are only the projected ones, never null.",
+        &["presence.full", "presence.full.connected", "presence.full.members", "presence.from.partial", "presence.cutoff", "presence.cutoff.boundary", "presence.from.formats", "presence.delta.members", "presence.delta.caller", "presence.delta.updated-at", "presence.ids", "presence.ids.forms", "presence.user.types", "presence.user.projection", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
         model_based_run,
     ));
 }

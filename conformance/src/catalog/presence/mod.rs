@@ -11,15 +11,16 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{json, Value};
 
 use super::check;
+use super::expect::{items_within, json_media_type, keys_within};
 use super::Check;
 use crate::context::{
     ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
 };
 pub(crate) use crate::contract::PROJECTED_KEYS;
 use crate::http::{snippet, Req};
-use crate::model::{Level, Needs, Verdict};
 use crate::shape::{item_field_types, item_shape, presence_seed_example, type_name};
 use crate::timefmt::{ceil_to, floor_to, FromForm};
+use crate::vocabulary::{Level, Needs, Verdict};
 
 const CONNECTED: [&str; 3] = ["online", "away", "busy"];
 
@@ -50,15 +51,6 @@ pub(super) fn add(out: &mut Vec<Check>) {
     content_type::add(out);
     managed::add(out);
     property::add(out);
-}
-
-/// Whether a Content-Type names JSON (`application/json`, parameters allowed).
-pub fn is_json_media_type(ct: &str) -> bool {
-    ct.split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .eq_ignore_ascii_case("application/json")
 }
 
 /// Checks every user object's field types against the seed example (and the spec notes for

@@ -7,7 +7,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/params/unknown-is-400",
         Level::Should,
         Needs::CREDENTIALS,
-        "≥ 8.4: additionalProperties:false, so e.g. ?foo=1 gives 400 `must NOT have additional properties`.", &["presence.params.unknown", "errors.bad-request"],
+        "≥ 8.4: additionalProperties:false, so e.g. ?foo=1 gives 400 `must NOT have additional properties`.",
+        &["presence.params.unknown", "errors.bad-request"],
         unknown_is_400,
     ));
     out.push(check(

@@ -10,7 +10,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/property/from-forms-pick-the-window",
         Level::Must,
         Needs::CREDENTIALS,
-        "from: ISO 8601 datetime; timezone, milliseconds and seconds are optional. Any instant in any allowed form gives full: false when under 10 minutes old (or in the future) and full: true when older.", &["presence.from.formats", "presence.cutoff", "presence.from.future"],
+        "from: ISO 8601 datetime; timezone, milliseconds and seconds are optional. Any instant in any allowed form gives full: false when under 10 minutes old (or in the future) and full: true when older.",
+        &["presence.from.formats", "presence.cutoff", "presence.from.future"],
         from_forms_pick_the_window,
     ));
     out.push(check(

@@ -7,7 +7,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/settings/broadcast-disabled-is-empty-full",
         Level::Should,
         Needs::TEST_CONTROL,
-        "If presence broadcast is disabled, return an empty array: 200 {users:[], full:true, success:true} whatever the params, even ids/from.", &["presence.broadcast-disabled"],
+        "If presence broadcast is disabled, return an empty array: 200 {users:[], full:true, success:true} whatever the params, even ids/from.",
+        &["presence.broadcast-disabled"],
         broadcast_disabled_is_empty_full,
     ));
 }
