@@ -1,7 +1,8 @@
 //! Tidy tests: facts about the source tree that no compiler checks. Every source file of the
 //! three crates is named in ARCHITECTURE.md's code map and opens with a doc saying why it
-//! exists, and the suite's modules import each other without a cycle (so that the oracle and
-//! the vocabulary can be read and tested alone).
+//! exists, the suite's modules import each other without a cycle (so that the oracle and the
+//! vocabulary can be read and tested alone), and no function of the catalog outgrows a screen
+//! (each check reads as one named function).
 
 #[cfg(test)]
 mod tests {
@@ -85,6 +86,42 @@ mod tests {
         assert!(
             silent.is_empty(),
             "modules without a //! or /*! doc: {silent:?}"
+        );
+    }
+
+    /// The longest a function of `conformance/src/catalog` may be, in lines.
+    const CATALOG_FUNCTION_LINES: usize = 85;
+
+    #[test]
+    fn catalog_functions_fit_a_screen() {
+        let src = project_root().join("conformance/src/catalog");
+        let mut long = Vec::new();
+        for rel in sources(&src) {
+            let text = std::fs::read_to_string(src.join(&rel)).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (n, line) in lines.iter().enumerate() {
+                let body = line.trim_start();
+                let indent = &line[..line.len() - body.len()];
+                let body = body
+                    .strip_prefix("pub(super) ")
+                    .or_else(|| body.strip_prefix("pub(crate) "))
+                    .or_else(|| body.strip_prefix("pub "))
+                    .unwrap_or(body);
+                if !body.starts_with("fn ") {
+                    continue;
+                }
+                let close = format!("{indent}}}");
+                if let Some(len) = lines[n + 1..].iter().position(|l| *l == close) {
+                    if len + 2 > CATALOG_FUNCTION_LINES {
+                        let name = body[3..].split(['(', '<']).next().unwrap_or("");
+                        long.push(format!("{}::{name} ({} lines)", rel.display(), len + 2));
+                    }
+                }
+            }
+        }
+        assert!(
+            long.is_empty(),
+            "catalog functions longer than {CATALOG_FUNCTION_LINES} lines: {long:?}"
         );
     }
 

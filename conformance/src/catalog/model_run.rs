@@ -272,23 +272,11 @@ fn presence_query(world: &World) -> BoxedStrategy<PresenceQuery> {
     Union::new_weighted(options).boxed()
 }
 
-impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
-    for Machine<DIRECTORY, MANUAL>
-{
-    type State = World;
-    type Transition = Op;
-
-    fn init_state() -> BoxedStrategy<World> {
-        Just(World {
-            manual_clock: MANUAL,
-            ..World::default()
-        })
-        .boxed()
-    }
-
-    fn transitions(world: &World) -> BoxedStrategy<Op> {
+/// The weighted operations of a sequence, by kind (writes to users, writes to rooms and teams,
+/// marks, clock moves and queries): what [`ReferenceStateMachine::transitions`] draws from.
+impl<const DIRECTORY: bool, const MANUAL: bool> Machine<DIRECTORY, MANUAL> {
+    fn user_writes(world: &World, options: &mut Vec<(u32, BoxedStrategy<Op>)>) {
         let n = world.users.len();
-        let mut options: Vec<(u32, BoxedStrategy<Op>)> = Vec::new();
         if n < MAX_USERS {
             let weight = if n < 3 { 12 } else { 3 };
             options.push((
@@ -332,6 +320,10 @@ impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
                 options.push((1, (0..n).prop_map(|user| Op::Reactivate { user }).boxed()));
             }
         }
+    }
+
+    fn room_writes(world: &World, options: &mut Vec<(u32, BoxedStrategy<Op>)>) {
+        let n = world.users.len();
         if world.rooms.len() < MAX_ROOMS {
             let teams = world.teams.len();
             let team = if teams == 0 {
@@ -366,6 +358,10 @@ impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
                     .boxed(),
             ));
         }
+    }
+
+    fn marks_and_queries(world: &World, options: &mut Vec<(u32, BoxedStrategy<Op>)>) {
+        let n = world.users.len();
         if !DIRECTORY && n > 0 {
             options.push((4, Just(Op::Mark).boxed()));
             if MANUAL && !world.markers.is_empty() {
@@ -396,6 +392,28 @@ impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
                     .boxed(),
             ));
         }
+    }
+}
+
+impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
+    for Machine<DIRECTORY, MANUAL>
+{
+    type State = World;
+    type Transition = Op;
+
+    fn init_state() -> BoxedStrategy<World> {
+        Just(World {
+            manual_clock: MANUAL,
+            ..World::default()
+        })
+        .boxed()
+    }
+
+    fn transitions(world: &World) -> BoxedStrategy<Op> {
+        let mut options: Vec<(u32, BoxedStrategy<Op>)> = Vec::new();
+        Self::user_writes(world, &mut options);
+        Self::room_writes(world, &mut options);
+        Self::marks_and_queries(world, &mut options);
         Union::new_weighted(options).boxed()
     }
 
@@ -452,26 +470,7 @@ impl<const DIRECTORY: bool, const MANUAL: bool> ReferenceStateMachine
 /// The model's side of an operation.
 pub fn apply_to_model(world: &mut World, op: &Op) {
     match op {
-        Op::CreateUser { style, name } => {
-            let n = world.users.len() + 1;
-            let local = match style % 3 {
-                0 => format!("u{n}"),
-                1 => format!("u.{n}"),
-                _ => format!("u_{n}"),
-            };
-            world.users.push(ModelUser {
-                local,
-                name: Text::Plain(NAMES[*name % NAMES.len()].to_owned()),
-                bio: None,
-                nickname: None,
-                status: UserStatus::Offline,
-                status_certain: true,
-                status_text: None,
-                active: true,
-                last_write: 0,
-            });
-            world.touch([n - 1]);
-        }
+        Op::CreateUser { style, name } => create_model_user(world, *style, *name),
         Op::SetStatus {
             user,
             status,
@@ -537,6 +536,28 @@ pub fn apply_to_model(world: &mut World, op: &Op) {
         Op::AdvanceClock { ms } => world.clock_ms += ms,
         Op::Presence { .. } | Op::Directory { .. } => {}
     }
+}
+
+/// A user the model creates: `u<n>`, `u.<n>` or `u_<n>`, offline, active.
+fn create_model_user(world: &mut World, style: usize, name: usize) {
+    let n = world.users.len() + 1;
+    let local = match style % 3 {
+        0 => format!("u{n}"),
+        1 => format!("u.{n}"),
+        _ => format!("u_{n}"),
+    };
+    world.users.push(ModelUser {
+        local,
+        name: Text::Plain(NAMES[name % NAMES.len()].to_owned()),
+        bio: None,
+        nickname: None,
+        status: UserStatus::Offline,
+        status_certain: true,
+        status_text: None,
+        active: true,
+        last_write: 0,
+    });
+    world.touch([n - 1]);
 }
 
 // ----- running a sequence against the target -------------------------------------------------
@@ -686,23 +707,7 @@ impl Runner<'_, '_> {
                 self.ctx.set_status(&made_user, status.as_str(), m)?;
             }
             Op::EditProfile { user, field, .. } => {
-                let u = &world.users[*user];
-                let value = match field {
-                    ProfileField::Name => u.name.full(prefix),
-                    ProfileField::Bio => u.bio.as_ref().map(|t| t.full(prefix)).unwrap_or_default(),
-                    ProfileField::Nickname => u
-                        .nickname
-                        .as_ref()
-                        .map(|t| t.full(prefix))
-                        .unwrap_or_default(),
-                };
-                self.ctx.companion(
-                    Req::method("POST", "/api/v1/users.update").json(json!({
-                        "userId": made.users[*user].user_id,
-                        "data": { field.as_str(): value },
-                    })),
-                    &admin,
-                )?;
+                self.edit_profile(prefix, world, made, *user, *field, &admin)?
             }
             Op::Deactivate { user } => {
                 let made_user = made.users[*user].clone();
@@ -720,20 +725,7 @@ impl Runner<'_, '_> {
                 private,
                 team,
                 members,
-            } => {
-                let r = world.rooms.last().expect("created in the model");
-                let names: Vec<String> = members
-                    .iter()
-                    .map(|m| made.users[*m].username.clone())
-                    .collect();
-                let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                let team_id = team.map(|t| made_team_id(made, t));
-                let team_id = team_id.transpose()?;
-                let (id, _) =
-                    self.ctx
-                        .create_room(&tag(&r.local), *private, team_id.as_deref(), &names)?;
-                made.ids.rooms.push(id);
-            }
+            } => self.create_room(case, world, made, *private, *team, members)?,
             Op::Invite { room, user } => {
                 self.ctx.companion(
                     Req::method("POST", "/api/v1/channels.invite").json(json!({
@@ -744,116 +736,214 @@ impl Runner<'_, '_> {
                 )?;
             }
             Op::CreateTeam { private, members } => {
-                let t = world.teams.last().expect("created in the model");
-                let ids: Vec<&str> = members
-                    .iter()
-                    .map(|m| made.users[*m].user_id.as_str())
-                    .collect();
-                let team = self.ctx.create_team_with(&tag(&t.local), *private, &ids)?;
-                made.ids.team_rooms.push(team.room_id);
-                made.team_ids.push(team.team_id);
+                self.create_team(case, world, made, *private, members)?
             }
-            Op::Mark => {
-                let from = if made.t0.is_some() {
-                    let at = world.markers.last().expect("marked in the model").at_ms;
-                    self.set_clock(made, world)?;
-                    made.t0.unwrap_or_default() + at
-                } else {
-                    self.ctx.from_between_writes()?
-                };
-                made.markers.push((from, Instant::now()));
-            }
+            Op::Mark => self.mark(world, made)?,
             Op::AdvanceClock { .. } => self.set_clock(made, world)?,
             Op::Presence {
                 caller,
                 query,
                 alternate_form,
-            } => {
-                let query = &absolute(query, world);
-                let mut req = Req::get(PRESENCE);
-                match query {
-                    PresenceQuery::Full => {}
-                    PresenceQuery::Since { marker } => {
-                        let (ms, taken) = made.markers[*marker];
-                        if made.t0.is_none() && taken.elapsed().as_secs() > 9 * 60 {
-                            return Err(Verdict::Error(
-                                "the run took over 9 minutes: a from taken at its start nears the 10-minute boundary on the real clock".into(),
-                            ));
-                        }
-                        let form = if *alternate_form {
-                            FromForm::OffsetMillis(5 * 3600 + 30 * 60)
-                        } else {
-                            FromForm::ZuluMillis
-                        };
-                        req = req.q("from", &form.render(ms));
-                    }
-                    PresenceQuery::Ids { users, unknown } => {
-                        let mut ids: Vec<String> =
-                            users.iter().map(|u| made.ids.users[*u].clone()).collect();
-                        if *unknown {
-                            ids.push(UNKNOWN_ID.into());
-                        }
-                        if *alternate_form {
-                            for id in &ids {
-                                req = req.q("ids", id);
-                            }
-                        } else {
-                            req = req.q("ids", &ids.join(","));
-                        }
-                    }
-                }
-                let auth = self.auth(made, *caller)?;
-                let answer = self.ctx.presence_req_as(req, &auth)?;
-                let expected = expect_presence(world, *caller, query);
-                compare_presence(
-                    world,
-                    prefix,
-                    &made.ids.users,
-                    &expected,
-                    answer.full,
-                    &answer.users,
-                )?;
-            }
+            } => self.query_presence(prefix, world, made, *caller, query, *alternate_form)?,
             Op::Directory { caller, query } => {
-                let mut q = DirQuery::of(query.kind.as_str()).text(&query.full_text(prefix));
-                if query.workspace_all {
-                    q = q.workspace("all");
-                }
-                let mut extra: Vec<(&str, String)> = Vec::new();
-                if let Some(c) = query.count {
-                    extra.push(("count", c.to_string()));
-                }
-                if let Some(o) = query.offset {
-                    extra.push(("offset", o.to_string()));
-                }
-                if let Some((field, asc)) = query.sort {
-                    extra.push((
-                        "sort",
-                        json!({ field.as_str(): if asc { 1 } else { -1 } }).to_string(),
-                    ));
-                }
-                let extra: Vec<(&str, &str)> =
-                    extra.iter().map(|(n, v)| (*n, v.as_str())).collect();
-                let req = self.ctx.dir_req(&q, &extra);
-                let auth = self.auth(made, *caller)?;
-                let answer = self.ctx.directory_req(req, &auth)?;
-                let expected = expect_directory(world, prefix, &self.settings, *caller, query);
-                compare_directory(
-                    world,
-                    prefix,
-                    &made.ids,
-                    *caller,
-                    query,
-                    &expected,
-                    &DirectoryAnswer {
-                        result: &answer.result,
-                        count: answer.count,
-                        offset: answer.offset,
-                        total: answer.total,
-                    },
-                )?;
+                self.query_directory(prefix, world, made, *caller, query)?
             }
         }
+        Ok(())
+    }
+
+    /// A `from` instant between two writes, as the model's newest marker.
+    fn mark(&mut self, world: &World, made: &mut Made) -> Result<(), Verdict> {
+        let from = if made.t0.is_some() {
+            let at = world.markers.last().expect("marked in the model").at_ms;
+            self.set_clock(made, world)?;
+            made.t0.unwrap_or_default() + at
+        } else {
+            self.ctx.from_between_writes()?
+        };
+        made.markers.push((from, Instant::now()));
+        Ok(())
+    }
+
+    /// `teams.create` of the model's newest team.
+    fn create_team(
+        &mut self,
+        case: usize,
+        world: &World,
+        made: &mut Made,
+        private: bool,
+        members: &[usize],
+    ) -> Result<(), Verdict> {
+        let tag = |local: &str| format!("c{case}-{local}");
+        let t = world.teams.last().expect("created in the model");
+        let ids: Vec<&str> = members
+            .iter()
+            .map(|m| made.users[*m].user_id.as_str())
+            .collect();
+        let team = self.ctx.create_team_with(&tag(&t.local), private, &ids)?;
+        made.ids.team_rooms.push(team.room_id);
+        made.team_ids.push(team.team_id);
+        Ok(())
+    }
+
+    /// `users.update` of one profile field, as the admin.
+    fn edit_profile(
+        &mut self,
+        prefix: &str,
+        world: &World,
+        made: &Made,
+        user: usize,
+        field: ProfileField,
+        admin: &Auth,
+    ) -> Result<(), Verdict> {
+        let u = &world.users[user];
+        let value = match field {
+            ProfileField::Name => u.name.full(prefix),
+            ProfileField::Bio => u.bio.as_ref().map(|t| t.full(prefix)).unwrap_or_default(),
+            ProfileField::Nickname => u
+                .nickname
+                .as_ref()
+                .map(|t| t.full(prefix))
+                .unwrap_or_default(),
+        };
+        self.ctx.companion(
+            Req::method("POST", "/api/v1/users.update").json(json!({
+                "userId": made.users[user].user_id,
+                "data": { field.as_str(): value },
+            })),
+            admin,
+        )?;
+        Ok(())
+    }
+
+    /// `channels.create` or `groups.create` of the model's newest room.
+    fn create_room(
+        &mut self,
+        case: usize,
+        world: &World,
+        made: &mut Made,
+        private: bool,
+        team: Option<usize>,
+        members: &[usize],
+    ) -> Result<(), Verdict> {
+        let tag = |local: &str| format!("c{case}-{local}");
+        let r = world.rooms.last().expect("created in the model");
+        let names: Vec<String> = members
+            .iter()
+            .map(|m| made.users[*m].username.clone())
+            .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let team_id = team.map(|t| made_team_id(made, t));
+        let team_id = team_id.transpose()?;
+        let (id, _) = self
+            .ctx
+            .create_room(&tag(&r.local), private, team_id.as_deref(), &names)?;
+        made.ids.rooms.push(id);
+        Ok(())
+    }
+
+    /// A `users.presence` query, compared with the model's answer.
+    fn query_presence(
+        &mut self,
+        prefix: &str,
+        world: &World,
+        made: &Made,
+        caller: Caller,
+        query: &PresenceQuery,
+        alternate_form: bool,
+    ) -> Result<(), Verdict> {
+        let query = &absolute(query, world);
+        let mut req = Req::get(PRESENCE);
+        match query {
+            PresenceQuery::Full => {}
+            PresenceQuery::Since { marker } => {
+                let (ms, taken) = made.markers[*marker];
+                if made.t0.is_none() && taken.elapsed().as_secs() > 9 * 60 {
+                    return Err(Verdict::Error(
+                        "the run took over 9 minutes: a from taken at its start nears the 10-minute boundary on the real clock".into(),
+                    ));
+                }
+                let form = if alternate_form {
+                    FromForm::OffsetMillis(5 * 3600 + 30 * 60)
+                } else {
+                    FromForm::ZuluMillis
+                };
+                req = req.q("from", &form.render(ms));
+            }
+            PresenceQuery::Ids { users, unknown } => {
+                let mut ids: Vec<String> =
+                    users.iter().map(|u| made.ids.users[*u].clone()).collect();
+                if *unknown {
+                    ids.push(UNKNOWN_ID.into());
+                }
+                if alternate_form {
+                    for id in &ids {
+                        req = req.q("ids", id);
+                    }
+                } else {
+                    req = req.q("ids", &ids.join(","));
+                }
+            }
+        }
+        let auth = self.auth(made, caller)?;
+        let answer = self.ctx.presence_req_as(req, &auth)?;
+        let expected = expect_presence(world, caller, query);
+        compare_presence(
+            world,
+            prefix,
+            &made.ids.users,
+            &expected,
+            answer.full,
+            &answer.users,
+        )?;
+        Ok(())
+    }
+
+    /// A `directory` query, compared with the model's answer.
+    fn query_directory(
+        &mut self,
+        prefix: &str,
+        world: &World,
+        made: &Made,
+        caller: Caller,
+        query: &DirectoryQuery,
+    ) -> Result<(), Verdict> {
+        let mut q = DirQuery::of(query.kind.as_str()).text(&query.full_text(prefix));
+        if query.workspace_all {
+            q = q.workspace("all");
+        }
+        let mut extra: Vec<(&str, String)> = Vec::new();
+        if let Some(c) = query.count {
+            extra.push(("count", c.to_string()));
+        }
+        if let Some(o) = query.offset {
+            extra.push(("offset", o.to_string()));
+        }
+        if let Some((field, asc)) = query.sort {
+            extra.push((
+                "sort",
+                json!({ field.as_str(): if asc { 1 } else { -1 } }).to_string(),
+            ));
+        }
+        let extra: Vec<(&str, &str)> = extra.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let req = self.ctx.dir_req(&q, &extra);
+        let auth = self.auth(made, caller)?;
+        let answer = self.ctx.directory_req(req, &auth)?;
+        let expected = expect_directory(world, prefix, &self.settings, caller, query);
+        compare_directory(
+            world,
+            prefix,
+            &made.ids,
+            caller,
+            query,
+            &expected,
+            &DirectoryAnswer {
+                result: &answer.result,
+                count: answer.count,
+                offset: answer.offset,
+                total: answer.total,
+            },
+        )?;
         Ok(())
     }
 }
@@ -890,15 +980,7 @@ pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
         upper_count_limit: settings.upper_count_limit(),
         search_fields: settings.search_fields(),
     };
-    let config = PtConfig {
-        cases: ctx.config.model_sequences.max(1),
-        failure_persistence: None,
-        max_shrink_iters: 1_024,
-        max_shrink_time: ctx.config.model_shrink_ms,
-        max_local_rejects: 100_000,
-        max_global_rejects: 100_000,
-        ..PtConfig::default()
-    };
+    let config = proptest_config(ctx);
     let steps = 1..=(ctx.config.model_steps.max(1) as usize);
     let seed = ctx.session.seed;
     let check_id = ctx.check_id.clone();
@@ -952,7 +1034,60 @@ pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
             }
         }
     };
-    let result = match endpoint {
+    let result = run_machine(&mut test_runner, endpoint, manual, steps, body);
+    let runner = runner.into_inner();
+    let clock = clock_used(manual, endpoint);
+    let summary = format!(
+        "{} sequence(s) of 1 to {} operations ({} operations, {} queries compared with the model), seed {seed}, {clock}",
+        sequences.get(),
+        runner.ctx.config.model_steps.max(1),
+        operations.get(),
+        queries.get(),
+    );
+    conclude(
+        runner,
+        result,
+        aborted.into_inner(),
+        summary,
+        manual,
+        &check_id,
+    )
+}
+
+/// Which clock a run used, for its summary.
+fn clock_used(manual: bool, endpoint: Endpoint) -> &'static str {
+    if manual && endpoint == Endpoint::Presence {
+        "the target's manual clock (test control), moved across the 10-minute boundary"
+    } else if manual {
+        "the target's manual clock (test control)"
+    } else {
+        "the real clock (no test control)"
+    }
+}
+
+/// The proptest budget of a model-based run, from the command line.
+fn proptest_config(ctx: &Ctx) -> PtConfig {
+    PtConfig {
+        cases: ctx.config.model_sequences.max(1),
+        failure_persistence: None,
+        max_shrink_iters: 1_024,
+        max_shrink_time: ctx.config.model_shrink_ms,
+        max_local_rejects: 100_000,
+        max_global_rejects: 100_000,
+        ..PtConfig::default()
+    }
+}
+
+/// Runs the state machine of `endpoint` (with clock moves when the clock is `manual`).
+#[allow(clippy::result_large_err)] // proptest's own result, made once per run
+fn run_machine(
+    test_runner: &mut TestRunner,
+    endpoint: Endpoint,
+    manual: bool,
+    steps: std::ops::RangeInclusive<usize>,
+    body: impl Fn(Drawn) -> Result<(), TestCaseError>,
+) -> Result<(), TestError<Drawn>> {
+    match endpoint {
         Endpoint::Presence if manual => {
             test_runner.run(&Machine::<false, true>::sequential_strategy(steps), body)
         }
@@ -965,23 +1100,25 @@ pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
         Endpoint::Directory => {
             test_runner.run(&Machine::<true, false>::sequential_strategy(steps), body)
         }
-    };
-    let mut runner = runner.into_inner();
-    let clock = if manual && endpoint == Endpoint::Presence {
-        "the target's manual clock (test control), moved across the 10-minute boundary"
-    } else if manual {
-        "the target's manual clock (test control)"
-    } else {
-        "the real clock (no test control)"
-    };
-    let summary = format!(
-        "{} sequence(s) of 1 to {} operations ({} operations, {} queries compared with the model), seed {seed}, {clock}",
-        sequences.get(),
-        runner.ctx.config.model_steps.max(1),
-        operations.get(),
-        queries.get(),
-    );
-    if let Some(e) = aborted.into_inner() {
+    }
+}
+
+/// A sequence's drawn value: the model's world, the operations, the counter of operations run.
+type Drawn = (World, Vec<Op>, Option<Arc<AtomicUsize>>);
+
+/// The verdict of a model-based run: a pass with its summary, an Error when the run stopped or
+/// the target answered inconsistently, or the minimal failing sequence, re-checked, with its
+/// numbered steps and a replay script.
+fn conclude(
+    mut runner: Runner,
+    result: Result<(), TestError<Drawn>>,
+    aborted: Option<String>,
+    summary: String,
+    manual: bool,
+    check_id: &str,
+) -> Result<(), Verdict> {
+    let seed = runner.ctx.session.seed;
+    if let Some(e) = aborted {
         return Err(Verdict::Error(format!(
             "the model-based run stopped: {e} ({summary})"
         )));
@@ -1072,20 +1209,7 @@ fn describe(op: &Op, world: &World, p: &str) -> String {
                 .map(|m| format!(", message {:?}", MESSAGES[m % MESSAGES.len()]))
                 .unwrap_or_default()
         ),
-        Op::EditProfile { user: u, field, .. } => {
-            let m = &world.users[*u];
-            let value = match field {
-                ProfileField::Name => Some(&m.name),
-                ProfileField::Bio => m.bio.as_ref(),
-                ProfileField::Nickname => m.nickname.as_ref(),
-            };
-            format!(
-                "POST /api/v1/users.update as the admin: {} {} = {:?}",
-                user(*u),
-                field.as_str(),
-                value.map(|t| t.full(p)).unwrap_or_default()
-            )
-        }
+        Op::EditProfile { user: u, field, .. } => describe_edit(world, p, *u, *field),
         Op::Deactivate { user: u } => {
             format!("POST /api/v1/users.setActiveStatus as the admin: {} inactive", user(*u))
         }
@@ -1135,44 +1259,87 @@ fn describe(op: &Op, world: &World, p: &str) -> String {
             "POST /test-control/clock/advance {ms} ms (the clock is {} ms past the start)",
             world.clock_ms
         ),
-        Op::Presence { caller, query, .. } => {
-            let query = &absolute(query, world);
-            let q = match query {
-                PresenceQuery::Full => "no parameters".to_owned(),
-                PresenceQuery::Since { marker } => format!(
-                    "from = from{}{}",
-                    marker + 1,
-                    if world.manual_clock {
-                        format!(
-                            " ({} ms old)",
-                            world.clock_ms - world.markers[*marker].at_ms
-                        )
-                    } else {
-                        String::new()
-                    }
-                ),
-                PresenceQuery::Ids { users: us, unknown } => format!(
-                    "ids = [{}{}]",
-                    users(us),
-                    if *unknown { ", an unknown id" } else { "" }
-                ),
-            };
-            format!("GET /api/v1/users.presence as {}: {q}", who(world, p, *caller))
-        }
-        Op::Directory { caller, query } => format!(
-            "GET /api/v1/directory as {}: type {}, text {:?}{}{}{}{}",
-            who(world, p, *caller),
-            query.kind.as_str(),
-            query.full_text(p),
-            if query.workspace_all { ", workspace all" } else { "" },
-            query.count.map(|c| format!(", count {c}")).unwrap_or_default(),
-            query.offset.map(|o| format!(", offset {o}")).unwrap_or_default(),
-            query
-                .sort
-                .map(|(f, asc)| format!(", sort {{\"{}\":{}}}", f.as_str(), if asc { 1 } else { -1 }))
-                .unwrap_or_default()
-        ),
+        Op::Presence { caller, query, .. } => describe_presence(world, p, *caller, query),
+        Op::Directory { caller, query } => describe_directory(world, p, *caller, query),
     }
+}
+
+/// A profile edit in words.
+fn describe_edit(world: &World, p: &str, u: usize, field: ProfileField) -> String {
+    let m = &world.users[u];
+    let value = match field {
+        ProfileField::Name => Some(&m.name),
+        ProfileField::Bio => m.bio.as_ref(),
+        ProfileField::Nickname => m.nickname.as_ref(),
+    };
+    format!(
+        "POST /api/v1/users.update as the admin: {} {} = {:?}",
+        world.users[u].username(p),
+        field.as_str(),
+        value.map(|t| t.full(p)).unwrap_or_default()
+    )
+}
+
+/// A presence query in words.
+fn describe_presence(world: &World, p: &str, caller: Caller, query: &PresenceQuery) -> String {
+    let users = |us: &[usize]| {
+        us.iter()
+            .map(|u| world.users[*u].username(p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let query = &absolute(query, world);
+    let q = match query {
+        PresenceQuery::Full => "no parameters".to_owned(),
+        PresenceQuery::Since { marker } => format!(
+            "from = from{}{}",
+            marker + 1,
+            if world.manual_clock {
+                format!(
+                    " ({} ms old)",
+                    world.clock_ms - world.markers[*marker].at_ms
+                )
+            } else {
+                String::new()
+            }
+        ),
+        PresenceQuery::Ids { users: us, unknown } => format!(
+            "ids = [{}{}]",
+            users(us),
+            if *unknown { ", an unknown id" } else { "" }
+        ),
+    };
+    format!(
+        "GET /api/v1/users.presence as {}: {q}",
+        who(world, p, caller)
+    )
+}
+
+/// A directory query in words.
+fn describe_directory(world: &World, p: &str, caller: Caller, query: &DirectoryQuery) -> String {
+    format!(
+        "GET /api/v1/directory as {}: type {}, text {:?}{}{}{}{}",
+        who(world, p, caller),
+        query.kind.as_str(),
+        query.full_text(p),
+        if query.workspace_all {
+            ", workspace all"
+        } else {
+            ""
+        },
+        query
+            .count
+            .map(|c| format!(", count {c}"))
+            .unwrap_or_default(),
+        query
+            .offset
+            .map(|o| format!(", offset {o}"))
+            .unwrap_or_default(),
+        query
+            .sort
+            .map(|(f, asc)| format!(", sort {{\"{}\":{}}}", f.as_str(), if asc { 1 } else { -1 }))
+            .unwrap_or_default()
+    )
 }
 
 /// A bash script (curl and jq) that makes the same calls under a fresh prefix and prints the

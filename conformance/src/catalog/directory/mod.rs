@@ -7,6 +7,8 @@ the target's own answers (what one call returns must agree with another), never 
 contents.
 */
 
+use std::collections::BTreeMap;
+
 use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
@@ -172,7 +174,20 @@ pub fn check_envelope(a: &DirAnswer, offset: i64) -> Result<(), Verdict> {
 
 /// Field types per the seed examples (never null), required keys, and no key of the other kind.
 pub fn check_items(items: &[Value], kind: Kind) -> Result<(), Verdict> {
-    let (types, required, foreign): (_, &[&str], &[&str]) = match kind {
+    let (types, required, foreign) = expectations(kind);
+    for item in items {
+        check_item(item, &types, required, foreign)?;
+    }
+    Ok(())
+}
+
+/// The JSON type of each field an item may carry, by name.
+type FieldTypes = BTreeMap<String, String>;
+
+/// What an item of a kind must look like: the JSON type of each known field, the fields it
+/// must have, and the fields of the other kind it must not have.
+fn expectations(kind: Kind) -> (FieldTypes, &'static [&'static str], &'static [&'static str]) {
+    match kind {
         Kind::Users => (
             item_field_types(
                 &item_shape(&directory_users_seed_example(), "result"),
@@ -209,71 +224,78 @@ pub fn check_items(items: &[Value], kind: Kind) -> Result<(), Verdict> {
             &["_id", "name"],
             &["username", "emails", "createdAt"],
         ),
+    }
+}
+
+/// One item of a search against its kind's expectations.
+fn check_item(
+    item: &Value,
+    types: &FieldTypes,
+    required: &[&str],
+    foreign: &[&str],
+) -> Result<(), Verdict> {
+    let Value::Object(m) = item else {
+        return Err(Verdict::fail(
+            "an item is not an object",
+            "an object",
+            snippet(&item.to_string(), 200),
+        ));
     };
-    for item in items {
-        let Value::Object(m) = item else {
-            return Err(Verdict::fail(
-                "an item is not an object",
-                "an object",
-                snippet(&item.to_string(), 200),
-            ));
-        };
-        let who = show(m.get("_id"));
-        for key in required {
+    let who = show(m.get("_id"));
+    for key in required {
+        ensure(
+            m.get(*key).is_some_and(Value::is_string),
+            format!("item {who} lacks a string \"{key}\""),
+            format!("\"{key}\": <string>"),
+            format!("\"{key}\": {}", show(m.get(*key))),
+        )?;
+    }
+    for key in foreign {
+        ensure(
+            !m.contains_key(*key),
+            format!("item {who} has \"{key}\", a field of the other kind"),
+            format!("no \"{key}\""),
+            format!("\"{key}\": {}", show(m.get(*key))),
+        )?;
+    }
+    for (k, v) in m {
+        if let Some(want) = types.get(k) {
             ensure(
-                m.get(*key).is_some_and(Value::is_string),
-                format!("item {who} lacks a string \"{key}\""),
-                format!("\"{key}\": <string>"),
-                format!("\"{key}\": {}", show(m.get(*key))),
+                type_name(v) == want,
+                format!("item {who}: \"{k}\" has the wrong JSON type"),
+                format!("\"{k}\": <{want}> (absent when unknown, never null)"),
+                format!("\"{k}\": {}", snippet(&v.to_string(), 100)),
             )?;
         }
-        for key in foreign {
+    }
+    for date in ["createdAt", "ts"] {
+        if let Some(Value::String(s)) = m.get(date) {
             ensure(
-                !m.contains_key(*key),
-                format!("item {who} has \"{key}\", a field of the other kind"),
-                format!("no \"{key}\""),
-                format!("\"{key}\": {}", show(m.get(*key))),
+                chrono::DateTime::parse_from_rfc3339(s).is_ok(),
+                format!("item {who}: \"{date}\" is not an ISO 8601 date"),
+                format!("\"{date}\": e.g. \"2018-04-13T12:46:26.517Z\""),
+                format!("\"{date}\": {s:?}"),
             )?;
         }
-        for (k, v) in m {
-            if let Some(want) = types.get(k) {
-                ensure(
-                    type_name(v) == want,
-                    format!("item {who}: \"{k}\" has the wrong JSON type"),
-                    format!("\"{k}\": <{want}> (absent when unknown, never null)"),
-                    format!("\"{k}\": {}", snippet(&v.to_string(), 100)),
-                )?;
-            }
-        }
-        for date in ["createdAt", "ts"] {
-            if let Some(Value::String(s)) = m.get(date) {
-                ensure(
-                    chrono::DateTime::parse_from_rfc3339(s).is_ok(),
-                    format!("item {who}: \"{date}\" is not an ISO 8601 date"),
-                    format!("\"{date}\": e.g. \"2018-04-13T12:46:26.517Z\""),
-                    format!("\"{date}\": {s:?}"),
-                )?;
-            }
-        }
-        if let Some(Value::Array(emails)) = m.get("emails") {
-            for e in emails {
-                ensure(
-                    e.get("address").is_some_and(Value::is_string)
-                        && e.get("verified").is_none_or(Value::is_boolean),
-                    format!("item {who}: an email is not {{address, verified}}"),
-                    "{\"address\": <string>, \"verified\": <boolean>}",
-                    snippet(&e.to_string(), 100),
-                )?;
-            }
-        }
-        if let Some(Value::Array(names)) = m.get("usernames") {
+    }
+    if let Some(Value::Array(emails)) = m.get("emails") {
+        for e in emails {
             ensure(
-                names.iter().all(Value::is_string),
-                format!("item {who}: usernames are not strings"),
-                "[<string>…]",
-                snippet(&Value::Array(names.clone()).to_string(), 100),
+                e.get("address").is_some_and(Value::is_string)
+                    && e.get("verified").is_none_or(Value::is_boolean),
+                format!("item {who}: an email is not {{address, verified}}"),
+                "{\"address\": <string>, \"verified\": <boolean>}",
+                snippet(&e.to_string(), 100),
             )?;
         }
+    }
+    if let Some(Value::Array(names)) = m.get("usernames") {
+        ensure(
+            names.iter().all(Value::is_string),
+            format!("item {who}: usernames are not strings"),
+            "[<string>…]",
+            snippet(&Value::Array(names.clone()).to_string(), 100),
+        )?;
     }
     Ok(())
 }

@@ -59,6 +59,11 @@ pub(super) fn add(out: &mut Vec<Check>) {
         &["directory.pagination.negative-offset"],
         negative_offset_is_echoed_and_skips_nothing,
     ));
+    add_families(out);
+}
+
+/// The checks drawn from a table: paging through each type, and each non-positive `count`.
+fn add_families(out: &mut Vec<Check>) {
     for kind in ["users", "channels"] {
         out.push(check(
             format!("directory/pagination/pages-cover-{kind}-once"),

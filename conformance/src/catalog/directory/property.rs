@@ -100,60 +100,8 @@ struct TextCase {
 }
 
 pub(super) fn text_matches_literally(ctx: &mut Ctx) -> Result<(), Verdict> {
-    let mut sources: Vec<(&'static str, String, String)> = Vec::new();
-    for (kind, fields) in [
-        ("users", ["username", "name"]),
-        ("channels", ["name", "fname"]),
-    ] {
-        let a = ctx.directory(&DirQuery::of(kind), &[("count", "100")])?;
-        for item in &a.result {
-            let id = item
-                .get("_id")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned();
-            for f in fields {
-                if let Some(s) = item.get(f).and_then(Value::as_str) {
-                    if !s.trim().is_empty() {
-                        sources.push((kind, id.clone(), s.to_owned()));
-                    }
-                }
-            }
-        }
-    }
-    if sources.is_empty() {
-        return Err(Verdict::Skip("the target lists no names".into()));
-    }
-    let metas: Vec<char> = METACHARACTERS.chars().collect();
-    let strategy = (
-        prop::sample::select(sources),
-        any::<prop::sample::Index>(),
-        1usize..6,
-        any::<u32>(),
-        prop::option::of((any::<prop::sample::Index>(), prop::sample::select(metas))),
-    )
-        .prop_map(|((kind, item, source), start, len, mask, meta)| {
-            let chars: Vec<char> = source.chars().collect();
-            let start = start.index(chars.len());
-            let end = (start + len).min(chars.len());
-            let mut needle: Vec<char> =
-                flip_case(&chars[start..end].iter().collect::<String>(), |i| {
-                    mask & (1 << (i % 32)) != 0
-                })
-                .chars()
-                .collect();
-            let has_metachar = meta.is_some();
-            if let Some((pos, c)) = meta {
-                needle.insert(pos.index(needle.len() + 1), c);
-            }
-            TextCase {
-                kind,
-                item,
-                source,
-                needle: needle.into_iter().collect(),
-                has_metachar,
-            }
-        });
+    let sources = name_sources(ctx)?;
+    let strategy = text_cases(sources);
     run_property(ctx, strategy, |ctx, case| {
         let fields = search_fields(ctx, case.kind);
         let a = ctx.directory(
@@ -191,6 +139,71 @@ pub(super) fn text_matches_literally(ctx: &mut Ctx) -> Result<(), Verdict> {
         }
         Ok(())
     })
+}
+
+/// The names the target lists (users' `username` and `name`, channels' `name` and `fname`),
+/// with their kind and item id: what the needles are cut from.
+fn name_sources(ctx: &mut Ctx) -> Result<Vec<(&'static str, String, String)>, Verdict> {
+    let mut sources: Vec<(&'static str, String, String)> = Vec::new();
+    for (kind, fields) in [
+        ("users", ["username", "name"]),
+        ("channels", ["name", "fname"]),
+    ] {
+        let a = ctx.directory(&DirQuery::of(kind), &[("count", "100")])?;
+        for item in &a.result {
+            let id = item
+                .get("_id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            for f in fields {
+                if let Some(s) = item.get(f).and_then(Value::as_str) {
+                    if !s.trim().is_empty() {
+                        sources.push((kind, id.clone(), s.to_owned()));
+                    }
+                }
+            }
+        }
+    }
+    if sources.is_empty() {
+        return Err(Verdict::Skip("the target lists no names".into()));
+    }
+    Ok(sources)
+}
+
+/// Needles cut from a listed name, their case flipped at random, sometimes with a regular
+/// expression metacharacter inserted.
+fn text_cases(sources: Vec<(&'static str, String, String)>) -> impl Strategy<Value = TextCase> {
+    let metas: Vec<char> = METACHARACTERS.chars().collect();
+    (
+        prop::sample::select(sources),
+        any::<prop::sample::Index>(),
+        1usize..6,
+        any::<u32>(),
+        prop::option::of((any::<prop::sample::Index>(), prop::sample::select(metas))),
+    )
+        .prop_map(|((kind, item, source), start, len, mask, meta)| {
+            let chars: Vec<char> = source.chars().collect();
+            let start = start.index(chars.len());
+            let end = (start + len).min(chars.len());
+            let mut needle: Vec<char> =
+                flip_case(&chars[start..end].iter().collect::<String>(), |i| {
+                    mask & (1 << (i % 32)) != 0
+                })
+                .chars()
+                .collect();
+            let has_metachar = meta.is_some();
+            if let Some((pos, c)) = meta {
+                needle.insert(pos.index(needle.len() + 1), c);
+            }
+            TextCase {
+                kind,
+                item,
+                source,
+                needle: needle.into_iter().collect(),
+                has_metachar,
+            }
+        })
 }
 
 /// Any malformed parameter is a 400 or ignored, never a server error.
