@@ -15,7 +15,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "directory/channels/only-projected-keys",
         Level::Should,
         Needs::CREDENTIALS,
-        "Channel items carry only the room projection: _id, t, name, fname, description, topic, lastMessage, ts, archived, default, featured, usersCount, prid, teamId, federated, belongsTo (usernames in the seed).",
+        "Channel items carry only the room projection: _id, t, name, fname, description, topic, lastMessage, ts, archived, default, featured, usersCount, prid, teamId, federated, belongsTo (and usernames, which the documentation page's example shows).",
         &["directory.channels.projection"],
         only_projected_keys,
     ));
