@@ -192,9 +192,15 @@ pub struct Args {
     /// clock-skew uncertainty is added)
     #[arg(long, env = "CONFORM_TIME_MARGIN_MS", default_value_t = 5000)]
     pub time_margin_ms: i64,
-    /// How directory search criteria are sent
-    #[arg(long, env = "CONFORM_DIRECTORY_PARAMS", value_enum, default_value_t = FormArg::Query)]
-    pub directory_params: FormArg,
+    /// How directory search criteria are sent (default: as the target's Rocket.Chat version
+    /// sends them: query up to 6.x, top-level from 7.0)
+    #[arg(long, env = "CONFORM_DIRECTORY_PARAMS", value_enum)]
+    pub directory_params: Option<FormArg>,
+    /// Judge the target as this Rocket.Chat version (e.g. 7.10, 8.4.1); default: the version
+    /// GET /api/info reports, else the newest line the suite knows. Lines: 5.x, 6.x, 7.0-8.3,
+    /// 8.4, 8.5, 8.6+
+    #[arg(long, env = "CONFORM_ROCKETCHAT_VERSION")]
+    pub rocketchat_version: Option<String>,
     /// Write a JUnit XML report here
     #[arg(long, env = "CONFORM_JUNIT")]
     pub junit: Option<PathBuf>,
@@ -329,10 +335,14 @@ impl Args {
         c.model_steps = self.model_steps.max(1);
         c.model_shrink_ms = self.model_shrink_seconds.saturating_mul(1000);
         c.time_margin_ms = self.time_margin_ms.max(0);
-        c.directory_form = match self.directory_params {
+        c.directory_form = self.directory_params.map(|f| match f {
             FormArg::Query => DirectoryForm::Query,
             FormArg::TopLevel => DirectoryForm::TopLevel,
-        };
+        });
+        if let Some(v) = &self.rocketchat_version {
+            crate::versions::Line::of(v).map_err(|e| format!("--rocketchat-version: {e}"))?;
+        }
+        c.rocketchat_version = self.rocketchat_version.clone();
         Ok(c)
     }
 }

@@ -67,7 +67,11 @@ pub struct Config {
     pub model_shrink_ms: u32,
     /// Without test control: how far from the 10-minute boundary time checks stay, in ms.
     pub time_margin_ms: i64,
-    pub directory_form: DirectoryForm,
+    /// How directory criteria are sent; `None`: as the version line sends them (`query` up to
+    /// 6.x, top-level from 7.0).
+    pub directory_form: Option<DirectoryForm>,
+    /// The Rocket.Chat version to judge the target by (`None`: the one `/api/info` reports).
+    pub rocketchat_version: Option<String>,
     /// The longest the whole run may take; the checks not reached by then are not run.
     pub max_duration: Option<std::time::Duration>,
 }
@@ -96,7 +100,8 @@ impl Config {
             model_steps: 30,
             model_shrink_ms: 60_000,
             time_margin_ms: 5_000,
-            directory_form: DirectoryForm::Query,
+            directory_form: None,
+            rocketchat_version: None,
             max_duration: Some(std::time::Duration::from_secs(DEFAULT_MAX_DURATION_S)),
         }
     }
@@ -128,6 +133,7 @@ impl Config {
             model_steps: self.model_steps,
             time_margin_ms: self.time_margin_ms,
             directory_form: self.directory_form,
+            rocketchat_version: self.rocketchat_version.clone(),
             max_duration_s: self.max_duration.map(|d| d.as_secs()),
         }
     }
@@ -152,7 +158,8 @@ pub struct RedactedConfig {
     pub model_sequences: u32,
     pub model_steps: u32,
     pub time_margin_ms: i64,
-    pub directory_form: DirectoryForm,
+    pub directory_form: Option<DirectoryForm>,
+    pub rocketchat_version: Option<String>,
     pub max_duration_s: Option<u64>,
 }
 

@@ -86,6 +86,10 @@ pub struct Session {
     pub managed: Option<crate::managed::Managed>,
     /// When `--max-duration` runs out: after it no check request is sent (tidying up still is).
     pub deadline: Option<std::time::Instant>,
+    /// The Rocket.Chat version line the target is judged by, and how it was chosen.
+    pub judged: crate::versions::Judged,
+    /// How directory criteria are sent: as given, else as the version line sends them.
+    pub directory_form: DirectoryForm,
 }
 
 /// Which credentials a request carries.
@@ -287,6 +291,11 @@ impl<'a> Ctx<'a> {
         Ok(resp)
     }
 
+    /// The version line the target is judged by.
+    pub fn line(&self) -> crate::versions::Line {
+        self.session.judged.line
+    }
+
     /// Sends as the caller.
     pub fn call(&mut self, req: Req) -> Result<Resp, Verdict> {
         self.send(req, &Auth::Caller)
@@ -455,7 +464,7 @@ impl<'a> Ctx<'a> {
 
     /// A directory request with these criteria (in the configured form) and extra parameters.
     pub fn dir_req(&self, q: &DirQuery, extra: &[(&str, &str)]) -> Req {
-        dir_req(self.config.directory_form, q, extra)
+        dir_req(self.session.directory_form, q, extra)
     }
 
     pub fn directory(

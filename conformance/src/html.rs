@@ -62,6 +62,7 @@ fn badge(status: Status) -> String {
         Status::Skip => "skip",
         Status::Disabled => "disabled",
         Status::NotRun => "notrun",
+        Status::NotApplicable => "notrun",
     };
     format!("<span class=\"badge {class}\">{}</span>", status.label())
 }
@@ -228,6 +229,20 @@ pub fn html(report: &Report) -> String {
         ),
         ("clock skew", skew),
         (
+            "judged as",
+            t.judged_as
+                .as_ref()
+                .map(|j| {
+                    let warning = j
+                        .warning
+                        .as_deref()
+                        .map(|w| format!("; warning: {w}"))
+                        .unwrap_or_default();
+                    format!("Rocket.Chat {} ({}){warning}", j.line, j.chosen_by)
+                })
+                .unwrap_or_else(|| "unknown".into()),
+        ),
+        (
             "test control",
             match t.test_control {
                 Some(true) => "yes",
@@ -317,7 +332,7 @@ pub fn html(report: &Report) -> String {
             escape(&r.id)
         };
         let note = match (&r.message, r.status) {
-            (Some(m), Status::Skip | Status::Disabled | Status::NotRun) => {
+            (Some(m), Status::Skip | Status::Disabled | Status::NotRun | Status::NotApplicable) => {
                 format!("<br><i>{}</i>", escape(m))
             }
             _ => String::new(),

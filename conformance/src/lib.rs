@@ -41,6 +41,7 @@ pub mod runner;
 pub mod setup;
 pub mod shape;
 pub mod timefmt;
+pub mod versions;
 pub mod vocabulary;
 
 pub use catalog::{catalog, Check};

@@ -64,6 +64,12 @@ impl Observer for Console {
     }
 }
 
+/// Writes to stdout; a reader that went away (`conformance --list | head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
 /// A usage error: said on stderr, exit 2, nothing sent.
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("conformance: {message}");
@@ -83,7 +89,7 @@ fn main() -> ExitCode {
         return usage_error(&runner::empty_selection(&selection));
     }
     if args.list {
-        print!("{}", report::list(&selected, catalog.len()));
+        emit(&report::list(&selected, catalog.len()));
         return ExitCode::SUCCESS;
     }
     if let Some(url) = &args.url {
@@ -127,7 +133,7 @@ fn main() -> ExitCode {
         bar.finish_and_clear();
     }
     drop(server);
-    print!("{}", report::console(&report));
+    emit(&report::console(&report));
     let mut written = true;
     for (path, text) in [
         (&args.junit, report::junit(&report)),

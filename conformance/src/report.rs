@@ -33,6 +33,12 @@ pub fn console(report: &Report) -> String {
         },
         report.seed
     );
+    if let Some(j) = &t.judged_as {
+        let _ = writeln!(out, "  judged as Rocket.Chat {} ({})", j.line, j.chosen_by);
+        if let Some(w) = &j.warning {
+            let _ = writeln!(out, "  warning: {w}");
+        }
+    }
     if let Some(e) = &report.setup_error {
         let headline = report
             .setup_problem
@@ -105,20 +111,21 @@ pub fn console(report: &Report) -> String {
     }
     let _ = writeln!(
         out,
-        "\n{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}{:>9}",
-        "endpoint / level", "pass", "fail", "error", "skip", "disabled", "not run"
+        "\n{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}{:>9}{:>5}",
+        "endpoint / level", "pass", "fail", "error", "skip", "disabled", "not run", "n/a"
     );
     for ((endpoint, level), s) in grouped(&report.results) {
         let _ = writeln!(
             out,
-            "{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}{:>9}",
+            "{:<22}{:>6}{:>6}{:>7}{:>6}{:>10}{:>9}{:>5}",
             format!("{endpoint} {level}"),
             s.pass,
             s.fail,
             s.error,
             s.skip,
             s.disabled,
-            s.not_run
+            s.not_run,
+            s.not_applicable
         );
     }
     let s = &report.summary;
@@ -129,8 +136,8 @@ pub fn console(report: &Report) -> String {
     };
     let _ = writeln!(
         out,
-        "\n{} checks: {} passed, {} failed, {} errored, {} skipped, {} disabled, {} not run{known}",
-        s.total, s.pass, s.fail, s.error, s.skip, s.disabled, s.not_run
+        "\n{} checks: {} passed, {} failed, {} errored, {} skipped, {} disabled, {} not run, {} not applicable{known}",
+        s.total, s.pass, s.fail, s.error, s.skip, s.disabled, s.not_run, s.not_applicable
     );
     if let Some(m) = &report.managed {
         let left: Vec<String> = m
@@ -205,10 +212,16 @@ pub fn junit(report: &Report) -> String {
         ));
         suite.add_property(Property::new("seed", report.seed.to_string().as_str()));
         suite.add_property(Property::new("result", result_line(report).as_str()));
+        if let Some(j) = &report.target.judged_as {
+            suite.add_property(Property::new(
+                "judged-as",
+                format!("Rocket.Chat {} ({})", j.line, j.chosen_by).as_str(),
+            ));
+        }
         for r in report.results.iter().filter(|r| r.endpoint == endpoint) {
             let status = match r.status {
                 Status::Pass => TestCaseStatus::success(),
-                Status::NotRun => {
+                Status::NotRun | Status::NotApplicable => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(r.message.as_deref().unwrap_or("not run"));
                     s
@@ -297,10 +310,11 @@ pub fn list(checks: &[crate::catalog::Check], catalog_size: usize) -> String {
     for (c, needs) in checks.iter().zip(&needs) {
         let _ = writeln!(
             out,
-            "{:<6} {:<id_width$}  needs {:<needs_width$}  rules {}",
+            "{:<6} {:<id_width$}  needs {:<needs_width$}  lines {:<16} rules {}",
             c.level,
             c.id,
             needs,
+            c.lines.describe(),
             c.rules.join(", ")
         );
         let _ = writeln!(out, "       {}", c.sentence);

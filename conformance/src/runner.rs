@@ -45,6 +45,9 @@ pub struct TargetInfo {
     pub clock_skew: Option<Skew>,
     /// Whether the caller is an administrator, when known.
     pub caller_admin: Option<bool>,
+    /// The Rocket.Chat version line the target was judged by, and how it was chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged_as: Option<crate::versions::Judged>,
     pub second_user: bool,
 }
 
@@ -60,6 +63,8 @@ pub struct Summary {
     /// Selected checks the run did not reach (set-up failed, the target stopped answering,
     /// `--max-duration`, an interrupt).
     pub not_run: usize,
+    /// Checks whose rule does not exist on the version line the target is judged by.
+    pub not_applicable: usize,
     /// Fail or Error results listed in `--expect-fail`.
     pub expected_failures: usize,
     /// Fail or Error results that make the run fail.
@@ -80,6 +85,7 @@ impl Summary {
                 Status::Disabled => s.disabled += 1,
                 Status::Error => s.error += 1,
                 Status::NotRun => s.not_run += 1,
+                Status::NotApplicable => s.not_applicable += 1,
             }
             if matches!(r.status, Status::Fail | Status::Error) && r.expected_failure.is_some() {
                 s.expected_failures += 1;
@@ -256,12 +262,14 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
         test_control: setup.test_control,
         clock_skew: None,
         caller_admin: None,
+        judged_as: None,
         second_user: false,
     };
     let (mut http, session, setup_failure) = match established {
         Ok((http, session)) => {
             target.clock_skew = Some(session.skew);
             target.caller_admin = session.caller.admin;
+            target.judged_as = Some(session.judged.clone());
             target.second_user = session.second.is_some();
             (Some(http), Some(session), None)
         }
@@ -274,7 +282,10 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
             (None, None, Some(e))
         }
     };
-    if session.is_some() {
+    if let Some(s) = &session {
+        if let Some(w) = &s.judged.warning {
+            observer.message(&format!("conformance: warning: {w}"));
+        }
         observer.message(&format!("seed {seed} (replay with --seed {seed})"));
     }
     // Sweeps what managed checks left behind, at the end or when this function unwinds.
@@ -484,6 +495,18 @@ fn unmet_needs(check: &Check, session: &Session) -> Option<String> {
 }
 
 fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -> CheckResult {
+    let line = session.judged.line;
+    if !check.lines.contains(line) {
+        return blank(
+            check,
+            Status::NotApplicable,
+            Some(format!(
+                "not applicable to Rocket.Chat {line} ({}): the rule holds for {}",
+                session.judged.chosen_by,
+                check.lines.describe()
+            )),
+        );
+    }
     if let Some(reason) = unmet_needs(check, session) {
         return blank(check, Status::Skip, Some(reason));
     }
@@ -523,6 +546,13 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
         Err(Verdict::Skip(why)) => {
             result.status = Status::Skip;
             result.message = Some(why);
+        }
+        Err(Verdict::NotApplicable(why)) => {
+            result.status = Status::NotApplicable;
+            result.message = Some(format!(
+                "not applicable to Rocket.Chat {line} ({}): {why}",
+                session.judged.chosen_by
+            ));
         }
         Err(Verdict::Error(e)) => {
             result.status = Status::Error;

@@ -27,6 +27,8 @@ use crate::vocabulary::Exchange;
 pub enum SetupProblem {
     /// `--filter`, `--skip` and `--level` leave no check to run.
     NoCheckSelected,
+    /// The configuration cannot be used (e.g. a version that is not one).
+    Usage,
     /// Neither the caller's nor an administrator's credentials were given.
     NoCredentials,
     /// Nothing answers at `--url` (refused, DNS, TLS, timeout).
@@ -48,6 +50,7 @@ impl SetupProblem {
     pub fn headline(self) -> &'static str {
         match self {
             SetupProblem::NoCheckSelected => "no check selected",
+            SetupProblem::Usage => "a usage error",
             SetupProblem::NoCredentials => "no credentials",
             SetupProblem::Unreachable => "the target is unreachable",
             SetupProblem::NotRocketChat => "the target is not a Rocket.Chat API",
@@ -250,6 +253,19 @@ pub fn establish(
     } else {
         None
     };
+    let judged = crate::versions::Judged::choose(
+        config.rocketchat_version.as_deref(),
+        setup.version.as_deref(),
+    )
+    .map_err(|e| SetupFailure::new(SetupProblem::Usage, e))?;
+    let directory_form =
+        config
+            .directory_form
+            .unwrap_or(if judged.line <= crate::versions::Line::V6 {
+                crate::config::DirectoryForm::Query
+            } else {
+                crate::config::DirectoryForm::TopLevel
+            });
     let session = Session {
         caller,
         second,
@@ -263,6 +279,8 @@ pub fn establish(
         seed,
         managed,
         deadline,
+        judged,
+        directory_form,
     };
     Ok((http, session))
 }

@@ -98,6 +98,8 @@ pub enum Verdict {
     Fail(Failure),
     /// The target lacks what the check needs (e.g. test control, data of a kind).
     Skip(String),
+    /// The rule does not exist on the Rocket.Chat version line the target is judged by.
+    NotApplicable(String),
     /// The suite or the target broke: refused connection, timeout, non-JSON body, redirect.
     Error(String),
 }
@@ -136,16 +138,19 @@ pub enum Status {
     Disabled,
     Error,
     NotRun,
+    /// The rule does not exist on the Rocket.Chat version line the target is judged by.
+    NotApplicable,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Pass,
         Status::Fail,
         Status::Skip,
         Status::Disabled,
         Status::Error,
         Status::NotRun,
+        Status::NotApplicable,
     ];
 
     pub fn label(self) -> &'static str {
@@ -156,6 +161,7 @@ impl Status {
             Status::Disabled => "DISABLED",
             Status::Error => "ERROR",
             Status::NotRun => "NOT RUN",
+            Status::NotApplicable => "N/A",
         }
     }
 }

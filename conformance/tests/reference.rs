@@ -25,7 +25,7 @@ fn every_check_passes_against_the_reference_server() {
     let bad: Vec<String> = report
         .results
         .iter()
-        .filter(|r| r.status != Status::Pass)
+        .filter(|r| r.status != Status::Pass && r.status != Status::NotApplicable)
         .map(|r| {
             format!(
                 "{} {}: {}",
@@ -43,6 +43,14 @@ fn every_check_passes_against_the_reference_server() {
     );
     assert_eq!(report.exit_code(), 0);
     assert_eq!(report.target.test_control, Some(true));
+    // The reference server says 8.6.0: the documented `query` form is not a rule of that line.
+    let na: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::NotApplicable)
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(na, ["directory/params/query-form"]);
     assert_eq!(report.target.version.as_deref(), Some("8.6.0"));
     assert!(elapsed.as_secs() < 10, "the catalog took {elapsed:?}");
     // The reports render and parse.
@@ -51,7 +59,8 @@ fn every_check_passes_against_the_reference_server() {
         json["results"].as_array().unwrap().len(),
         report.results.len()
     );
-    assert_eq!(json["summary"]["pass"], report.results.len());
+    assert_eq!(json["summary"]["pass"], report.results.len() - 1);
+    assert_eq!(json["summary"]["not_applicable"], 1);
     let xml = report::junit(&report);
     assert_eq!(
         xml.matches("<testcase name=").count(),
@@ -86,6 +95,7 @@ fn with_ctx(
         level: conformance::Level::Should,
         sentence: "ad hoc",
         rules: &["test"],
+        lines: conformance::versions::Lines::ALL,
         location: std::panic::Location::caller(),
         needs: conformance::vocabulary::Needs::CREDENTIALS,
         kill_exemption: None,
@@ -217,6 +227,7 @@ fn managed_run_leaves_nothing_behind() {
         level: conformance::Level::Should,
         sentence: "ad hoc",
         rules: &["test"],
+        lines: conformance::versions::Lines::ALL,
         location: std::panic::Location::caller(),
         needs: conformance::vocabulary::Needs::CREDENTIALS,
         kill_exemption: None,
@@ -250,6 +261,7 @@ fn managed_cleanup_survives_panics_and_keep_keeps() {
         level: conformance::Level::Should,
         sentence: "ad hoc",
         rules: &["test"],
+        lines: conformance::versions::Lines::ALL,
         location: std::panic::Location::caller(),
         needs: conformance::vocabulary::Needs::MANAGED,
         kill_exemption: None,
@@ -312,6 +324,7 @@ fn with_ctx_at(
         level: conformance::Level::Should,
         sentence: "ad hoc",
         rules: &["test"],
+        lines: conformance::versions::Lines::ALL,
         location: std::panic::Location::caller(),
         needs: conformance::vocabulary::Needs::CREDENTIALS,
         kill_exemption: None,

@@ -98,6 +98,11 @@ fn fixed_report() -> Report {
                 method: "date-header",
             }),
             caller_admin: Some(true),
+            judged_as: Some(conformance::versions::Judged {
+                line: conformance::versions::Line::V8_6,
+                chosen_by: "/api/info says 8.6.0".into(),
+                warning: None,
+            }),
             second_user: false,
         },
         config: Config::new("http://target.example").redacted(),

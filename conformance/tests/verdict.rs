@@ -283,8 +283,15 @@ fn one_admin_is_enough() {
     c.cases = 8;
     let report = runner::run(&c, &mut Quiet);
     for r in &report.results {
-        assert_eq!(r.status, Status::Pass, "{}: {:?}", r.id, r.message);
+        assert!(
+            matches!(r.status, Status::Pass | Status::NotApplicable),
+            "{}: {} {:?}",
+            r.id,
+            r.status,
+            r.message
+        );
     }
+    assert_eq!(report.summary.skip, 0);
     assert_eq!(report.exit_code(), 0);
     let managed = report.managed.clone().unwrap();
     assert!(managed.cleanup_succeeded, "{:?}", managed.created);

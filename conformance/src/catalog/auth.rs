@@ -11,6 +11,7 @@ use super::check;
 use super::Check;
 use crate::context::{Auth, Ctx};
 use crate::http::{snippet, Req};
+use crate::versions::Line;
 use crate::vocabulary::{Level, Needs, Verdict};
 
 /// Registers the auth checks of one endpoint: `<endpoint>/auth/…` for `path`.
@@ -60,7 +61,7 @@ pub(super) fn add(out: &mut Vec<Check>, endpoint: &str, path: &'static str) {
         format!("{endpoint}/auth/unauthorized-envelope"),
         Level::Should,
         Needs::CREDENTIALS,
-        "401 body (7.x+): {\"success\":false,\"error\":\"You must be logged in to do this.\",\"status\":\"error\",\"message\":\"You must be logged in to do this.\"}; tests assert a JSON body with `message`.",
+        "401 body: from 7.0 {\"success\":false,\"error\":\"You must be logged in to do this.\",\"status\":\"error\",\"message\":\"You must be logged in to do this.\"}; up to 6.x {\"status\":\"error\",\"message\":…}.",
         &["auth.unauthorized-envelope"],
         move |ctx| unauthorized_envelope(ctx, p),
     ));
@@ -117,8 +118,12 @@ fn other_users_token_is_401(ctx: &mut Ctx, path: &str) -> Result<(), Verdict> {
 
 fn unauthorized_envelope(ctx: &mut Ctx, path: &str) -> Result<(), Verdict> {
     let resp = ctx.send(Req::get(path), &Auth::None)?;
-    let expected =
-        "401 with {\"success\": false, \"status\": \"error\", \"message\": <string>, \"error\": <string>}";
+    let modern = ctx.line() >= Line::V7;
+    let expected = if modern {
+        "401 with {\"success\": false, \"status\": \"error\", \"message\": <string>, \"error\": <string>}"
+    } else {
+        "401 with {\"status\": \"error\", \"message\": <string>} (up to 6.x)"
+    };
     let actual = format!("{} {}", resp.status, snippet(&resp.text(), 300));
     if resp.status != 401 {
         return Err(Verdict::fail(
@@ -128,15 +133,17 @@ fn unauthorized_envelope(ctx: &mut Ctx, path: &str) -> Result<(), Verdict> {
         ));
     }
     let body = ctx.json_of(&resp)?;
-    let ok = body.get("success") == Some(&Value::Bool(false))
-        && body.get("message").is_some_and(Value::is_string)
-        && body.get("error").is_some_and(Value::is_string)
+    let old_keys = body.get("message").is_some_and(Value::is_string)
         && body.get("status").and_then(Value::as_str) == Some("error");
+    let ok = old_keys
+        && (!modern
+            || (body.get("success") == Some(&Value::Bool(false))
+                && body.get("error").is_some_and(Value::is_string)));
     if ok {
         Ok(())
     } else {
         Err(Verdict::fail(
-            "the 401 body is not Rocket.Chat's envelope",
+            format!("the 401 body is not Rocket.Chat {}'s envelope", ctx.line()),
             expected,
             actual,
         ))

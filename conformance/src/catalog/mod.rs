@@ -10,6 +10,7 @@ use std::{fmt, panic::Location, sync::Arc};
 use crate::context::Ctx;
 
 use crate::contract::{rule, Rule};
+use crate::versions::Lines;
 use crate::vocabulary::{endpoint_of, Level, Needs, Verdict};
 
 mod auth;
@@ -38,6 +39,8 @@ pub struct Check {
     /// Why no defect of the kill matrix can make this check fail, when none can. The kill-matrix
     /// test (`tests/kill_matrix.rs`) accepts an unkilled check only with a reason written here.
     pub kill_exemption: Option<&'static str>,
+    /// The Rocket.Chat version lines its rule holds for; elsewhere it is not applicable.
+    pub lines: Lines,
     /// Where the check is registered, beside its body (`file:line`).
     pub location: &'static Location<'static>,
     pub run: CheckFn,
@@ -72,6 +75,12 @@ impl Check {
             .join("; ")
     }
 
+    /// The check, holding only on these version lines.
+    pub fn holds_for(mut self, lines: Lines) -> Check {
+        self.lines = lines;
+        self
+    }
+
     /// `file:line` of its registration.
     pub fn code(&self) -> String {
         format!("{}:{}", self.location.file(), self.location.line())
@@ -103,6 +112,7 @@ pub(crate) fn check(
         rules,
         needs,
         kill_exemption: None,
+        lines: Lines::ALL,
         location: Location::caller(),
         run: Arc::new(run),
     }

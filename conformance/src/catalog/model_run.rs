@@ -652,7 +652,7 @@ impl Runner<'_, '_> {
                     })
                 }
                 Err(Verdict::Error(e)) => return Outcome::Error(format!("step {}: {e}", step + 1)),
-                Err(Verdict::Skip(why)) => {
+                Err(Verdict::Skip(why) | Verdict::NotApplicable(why)) => {
                     return Outcome::Error(format!("step {}: {why}", step + 1))
                 }
             }

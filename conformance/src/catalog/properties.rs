@@ -63,7 +63,9 @@ where
         let mut c = cell.borrow_mut();
         match test(&mut c, &value) {
             Ok(()) => Ok(()),
-            Err(Verdict::Skip(why)) => Err(TestCaseError::reject(why)),
+            Err(Verdict::Skip(why) | Verdict::NotApplicable(why)) => {
+                Err(TestCaseError::reject(why))
+            }
             Err(Verdict::Error(e)) => {
                 *aborted.borrow_mut() = Some(e);
                 Err(TestCaseError::fail("aborted"))
@@ -89,7 +91,7 @@ where
         Err(TestError::Fail(_, value)) => {
             // Re-check the shrunk case before reporting it.
             match test(ctx, &value) {
-                Ok(()) | Err(Verdict::Skip(_)) => Err(Verdict::Error(format!(
+                Ok(()) | Err(Verdict::Skip(_) | Verdict::NotApplicable(_)) => Err(Verdict::Error(format!(
                     "the shrunk case {value:?} failed, then passed when re-checked: the target answers inconsistently (seed {seed})"
                 ))),
                 Err(Verdict::Error(e)) => Err(Verdict::Error(e)),

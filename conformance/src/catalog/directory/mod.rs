@@ -26,6 +26,7 @@ use crate::shape::{
     directory_channels_seed_example, directory_users_seed_example, item_field_types, item_shape,
     type_name,
 };
+use crate::versions::{Line, Lines};
 use crate::vocabulary::{Level, Needs, Verdict};
 
 use super::expect::{items_within, json_media_type, keys_within};

@@ -19,7 +19,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
         &["directory.params.validation", "errors.bad-request"],
         unknown_is_400,
     ));
-    for (form, level, source, id) in [
+    for (form, level, source, id, lines) in [
         (
             DirectoryForm::Query,
             Level::Must,
@@ -30,6 +30,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
                 "directory.text.match",
             ],
             "directory/params/query-form",
+            Lines::until(Line::V6),
         ),
         (
             DirectoryForm::TopLevel,
@@ -41,6 +42,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
                 "directory.text.match",
             ],
             "directory/params/top-level-form",
+            Lines::since(Line::V7),
         ),
     ] {
         out.push(check(
@@ -54,7 +56,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
             },
             source,
             move |ctx| forms_work(ctx, form),
-        ));
+        )
+        .holds_for(lines));
     }
 }
 

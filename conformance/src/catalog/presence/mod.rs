@@ -20,6 +20,7 @@ pub(crate) use crate::contract::PROJECTED_KEYS;
 use crate::http::{snippet, Req};
 use crate::shape::{item_field_types, item_shape, presence_seed_example, type_name};
 use crate::timefmt::{ceil_to, floor_to, FromForm};
+use crate::versions::{Line, Lines};
 use crate::vocabulary::{Level, Needs, Verdict};
 
 const CONNECTED: [&str; 3] = ["online", "away", "busy"];

@@ -10,7 +10,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "If presence broadcast is disabled, return an empty array: 200 {users:[], full:true, success:true} whatever the params, even ids/from.",
         &["presence.broadcast-disabled"],
         broadcast_disabled_is_empty_full,
-    ));
+    )
+    .holds_for(Lines::since(Line::V6)));
 }
 
 pub(super) fn broadcast_disabled_is_empty_full(ctx: &mut Ctx) -> Result<(), Verdict> {
