@@ -181,7 +181,7 @@
         document: "users.presence.md",
         title: "one id, a comma list, or repeated parameters",
         level: Level::Should,
-        upstream: Some("https://www.npmjs.com/package/@rocket.chat/rest-typings/v/8.8.1"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat-Open-API/blob/c9aec5ab1008b88aaf66f13f34f4fb74becb4b4a/user-management.yaml"),
         unchecked: None,
     },
     Rule {
@@ -205,7 +205,7 @@
         document: "users.presence.md",
         title: "unknown parameters are refused (8.4+)",
         level: Level::Should,
-        upstream: Some("https://www.npmjs.com/package/@rocket.chat/rest-typings/v/8.8.1"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/216bc5e839adad1c8e3b581857cf294dcba6a4fb/apps/meteor/app/api/server/v1/users.ts"),
         unchecked: None,
     },
     Rule {
@@ -213,7 +213,7 @@
         document: "users.presence.md",
         title: "`from` is one string, `ids` a string or a list",
         level: Level::Should,
-        upstream: Some("https://www.npmjs.com/package/@rocket.chat/rest-typings/v/8.8.1"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/acf7dd00b35fbc94fd984af204a24f57feae84ef/apps/meteor/app/api/server/v1/users.ts"),
         unchecked: None,
     },
     Rule {
@@ -269,7 +269,7 @@
         document: "directory.md",
         title: "accepted names and types",
         level: Level::Should,
-        upstream: Some("https://www.npmjs.com/package/@rocket.chat/rest-typings/v/8.8.1"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/85f6fa3ff1be28734d8fc1af93d34238f1718b68/apps/meteor/server/api/lib/getPaginationItems.ts"),
         unchecked: None,
     },
     Rule {
@@ -565,7 +565,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/login`",
         level: Level::Should,
-        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/197667f55701bb55f372bce495067357524d326d/apps/meteor/tests/data/api-data.ts"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat-Open-API/blob/c9aec5ab1008b88aaf66f13f34f4fb74becb4b4a/authentication.yaml"),
         unchecked: None,
     },
     Rule {
@@ -573,7 +573,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/logout`",
         level: Level::Should,
-        upstream: None,
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat-Open-API/blob/c9aec5ab1008b88aaf66f13f34f4fb74becb4b4a/authentication.yaml"),
         unchecked: Some("the suite logs out only to clean up the extra logins it made; a failed logout is noted in the report, not judged."),
     },
     Rule {
@@ -629,7 +629,7 @@
         document: "auth-and-errors.md",
         title: "how the query string is read",
         level: Level::Should,
-        upstream: None,
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/2c8fc26f/packages/http-router/src/parseQueryParams.ts"),
         unchecked: None,
     },
     Rule {
@@ -685,7 +685,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/channels.create`",
         level: Level::Should,
-        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/78da2ffbabc4d5aa21ef2d7aa2ad4dbc4725e164/packages/core-services/src/types/IRoomService.ts"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/00bd1e1f/apps/meteor/tests/data/rooms.helper.ts"),
         unchecked: None,
     },
     Rule {
@@ -693,7 +693,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/channels.invite`",
         level: Level::Should,
-        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/156540a396c8f901e0c5dd099912a11a14cf8478/apps/meteor/server/meteor-methods/rooms/browseChannels.ts"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat-Open-API/blob/c9aec5ab1008b88aaf66f13f34f4fb74becb4b4a/rooms.yaml"),
         unchecked: None,
     },
     Rule {
@@ -701,7 +701,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/channels.delete`",
         level: Level::Should,
-        upstream: None,
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/00bd1e1f/apps/meteor/tests/data/rooms.helper.ts"),
         unchecked: Some("clean-up only."),
     },
     Rule {
@@ -709,7 +709,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/groups.create`",
         level: Level::Should,
-        upstream: None,
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/00bd1e1f/apps/meteor/tests/data/rooms.helper.ts"),
         unchecked: None,
     },
     Rule {
@@ -717,7 +717,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/groups.delete`",
         level: Level::Should,
-        upstream: None,
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/00bd1e1f/apps/meteor/tests/data/rooms.helper.ts"),
         unchecked: Some("clean-up only (its failure is noted in the check's report)."),
     },
     Rule {
@@ -725,7 +725,7 @@
         document: "auth-and-errors.md",
         title: "`POST /api/v1/teams.create`",
         level: Level::Should,
-        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/316f2edf3ac9696d6244a55b432e83bb4e4e8edd/apps/meteor/tests/end-to-end/api/miscellaneous.ts"),
+        upstream: Some("https://github.com/RocketChat/Rocket.Chat/blob/13566ab1/apps/meteor/tests/data/teams.helper.ts"),
         unchecked: None,
     },
     Rule {

@@ -53,7 +53,8 @@ fn commits(readme: &str) -> Vec<(String, String)> {
 }
 
 /// The first public source of a rule's "Sources": the documentation page, else Rocket.Chat's
-/// source at a commit, else a released package.
+/// source (or its Open-API description) at a recorded commit, else a released package, else the
+/// newest commit of a file cited without one.
 fn upstream(
     sources: &str,
     links: &BTreeMap<String, String>,
@@ -64,20 +65,47 @@ fn upstream(
         .iter()
         .filter_map(|(name, url)| text.find(&format!("][{name}]")).map(|at| (at, url)))
         .min();
-    let source = text.match_indices("RC ").find_map(|(at, _)| {
-        let rest = &text[at + 3..];
-        let rest = rest.strip_prefix("e2e test ").unwrap_or(rest);
-        let path = rest.strip_prefix('`')?.split('`').next()?;
-        let after = &rest[path.len() + 2..];
-        let hash = after.strip_prefix(" at `")?.split('`').next()?;
-        let (_, full) = commits
-            .iter()
-            .find(|(repo, full)| repo == "RocketChat/Rocket.Chat" && full.starts_with(hash))?;
-        Some((
-            at,
-            format!("https://github.com/RocketChat/Rocket.Chat/blob/{full}/{path}"),
-        ))
-    });
+    // A repository's file at a commit: `RC `path` at `hash``, `RC `path` (commit `hash``,
+    // `RocketChat/<repo>` `path` at `hash``; a commit not recorded names the newest.
+    let source = ["RC ", "`RocketChat/Rocket.Chat-Open-API` "]
+        .iter()
+        .flat_map(|lead| text.match_indices(lead).map(move |(at, _)| (at, *lead)))
+        .filter_map(|(at, lead)| {
+            let repo = if lead == "RC " {
+                "RocketChat/Rocket.Chat"
+            } else {
+                "RocketChat/Rocket.Chat-Open-API"
+            };
+            let rest = &text[at + lead.len()..];
+            let rest = rest.strip_prefix("e2e test ").unwrap_or(rest);
+            let path = rest.strip_prefix('`')?.split('`').next()?;
+            let after = &rest[path.len() + 2..];
+            let commit = if after.starts_with(" (commit not recorded") {
+                "develop".to_owned()
+            } else {
+                let hash = after
+                    .strip_prefix(" at `")
+                    .or_else(|| after.strip_prefix(" (commit `"))?
+                    .split('`')
+                    .next()?;
+                commits
+                    .iter()
+                    .find(|(r, full)| r == repo && full.starts_with(hash))
+                    .map_or_else(|| hash.to_owned(), |(_, full)| full.clone())
+            };
+            Some((
+                commit == "develop",
+                at,
+                format!("https://github.com/{repo}/blob/{commit}/{path}"),
+            ))
+        })
+        .min();
+    // A pinned commit before a package, a package before the newest commit.
+    let (pinned, newest) = match source {
+        Some((false, at, url)) => (Some((at, url)), None),
+        Some((true, at, url)) => (None, Some((at, url))),
+        None => (None, None),
+    };
     let package = text.find("`@rocket.chat/rest-typings` ").and_then(|at| {
         let version = text[at + 28..].split([' ', ',', ')', ';']).next()?;
         version
@@ -91,11 +119,10 @@ fn upstream(
                 )
             })
     });
-    [doc.map(|(at, url)| (at, url.clone())), source, package]
-        .into_iter()
-        .flatten()
-        .min()
-        .map(|(_, url)| url)
+    doc.map(|(_, url)| url.clone())
+        .or(pinned.map(|(_, url)| url))
+        .or(package.map(|(_, url)| url))
+        .or(newest.map(|(_, url)| url))
 }
 
 /// The block of a rule section that starts with `**Label**` and runs to the next labelled
