@@ -210,6 +210,10 @@ pub struct Args {
     /// Write a self-contained HTML report here
     #[arg(long, env = "CONFORM_HTML")]
     pub html: Option<PathBuf>,
+    /// Write a Markdown summary here (appended when the file exists, as
+    /// $GITHUB_STEP_SUMMARY expects)
+    #[arg(long, env = "CONFORM_MARKDOWN")]
+    pub markdown: Option<PathBuf>,
     /// Print every HTTP exchange (secrets redacted) to stderr
     #[arg(long, short, env = "CONFORM_VERBOSE")]
     pub verbose: bool,

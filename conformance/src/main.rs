@@ -150,6 +150,22 @@ fn main() -> ExitCode {
             }
         }
     }
+    if let Some(path) = &args.markdown {
+        let appended = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut f| {
+                std::io::Write::write_all(&mut f, report::markdown(&report).as_bytes())
+            });
+        match appended {
+            Ok(()) => eprintln!("wrote {}", path.display()),
+            Err(e) => {
+                eprintln!("conformance: cannot write {}: {e}", path.display());
+                written = false;
+            }
+        }
+    }
     if conformance::interrupt::requested() {
         eprintln!("conformance: interrupted; the checks not reached are reported as not run");
         return ExitCode::from(130);

@@ -292,6 +292,92 @@ fn detail(r: &CheckResult) -> String {
     out
 }
 
+/// A Markdown summary for a CI job's page (`$GITHUB_STEP_SUMMARY`, GitLab's job page): the
+/// result, the target and its version line, the counts by endpoint and level, and every failure
+/// and error with its rule, expected against actual and the curl line.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let t = &report.target;
+    let _ = writeln!(
+        out,
+        "## Rocket.Chat conformance: users.presence and directory\n"
+    );
+    let _ = writeln!(
+        out,
+        "**{}**\n",
+        result_line(report).replace("(see above)", "(see below)")
+    );
+    let judged = t
+        .judged_as
+        .as_ref()
+        .map(|j| format!("Rocket.Chat {} ({})", j.line, j.chosen_by))
+        .unwrap_or_else(|| "unknown".into());
+    let _ = writeln!(
+        out,
+        "Target `{}`, version {}, judged as {judged}; seed {}.\n",
+        t.url,
+        t.version.as_deref().unwrap_or("unknown"),
+        report.seed
+    );
+    if let Some(e) = &report.setup_error {
+        let headline = report
+            .setup_problem
+            .map(|p| p.headline())
+            .unwrap_or("set-up");
+        let _ = writeln!(out, "> **Set-up failed ({headline}):** {}\n", one_line(e));
+    }
+    if let Some(why) = &report.stopped {
+        let _ = writeln!(out, "> **Stopped early:** {}\n", one_line(why));
+    }
+    let _ = writeln!(
+        out,
+        "| endpoint | level | pass | fail | error | skip | disabled | not run | n/a |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    for ((endpoint, level), s) in grouped(&report.results) {
+        let _ = writeln!(
+            out,
+            "| {endpoint} | {level} | {} | {} | {} | {} | {} | {} | {} |",
+            s.pass, s.fail, s.error, s.skip, s.disabled, s.not_run, s.not_applicable
+        );
+    }
+    let problems: Vec<&CheckResult> = report
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+        .collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\n### Failures and errors\n");
+    }
+    for r in problems {
+        let known = r
+            .expected_failure
+            .as_deref()
+            .map(|x| format!(" (known failure: {})", one_line(x)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "#### {} [{}] `{}`{known}\n", r.status, r.level, r.id);
+        let _ = writeln!(out, "- rule: {}", one_line(&r.sentence));
+        let _ = writeln!(out, "- source: {}", one_line(&r.source));
+        if let Some(m) = &r.message {
+            let _ = writeln!(out, "- problem: {}", one_line(m));
+        }
+        for (label, value) in [("expected", &r.expected), ("actual", &r.actual)] {
+            if let Some(v) = value {
+                let _ = writeln!(out, "- {label}: `{}`", one_line(v).replace('`', "'"));
+            }
+        }
+        if let Some(c) = &r.curl {
+            let _ = writeln!(out, "\n```sh\n{c}\n```");
+        }
+        let _ = writeln!(out);
+    }
+    out
+}
+
+/// Text on one line, for a Markdown list item.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The JSON report.
 pub fn json(report: &Report) -> String {
     serde_json::to_string_pretty(report)

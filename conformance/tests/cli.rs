@@ -55,7 +55,9 @@ fn help_and_list() {
 fn unreachable_target_is_not_judged() {
     let dir = std::env::temp_dir().join(format!("conformance-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (junit, json) = (dir.join("r.xml"), dir.join("r.json"));
+    let (junit, json, markdown) = (dir.join("r.xml"), dir.join("r.json"), dir.join("r.md"));
+    // A job summary file that already holds another step's text is appended to.
+    std::fs::write(&markdown, "earlier step\n").unwrap();
     let out = bin()
         .args([
             "--url",
@@ -69,9 +71,20 @@ fn unreachable_target_is_not_judged() {
         .arg(&junit)
         .arg("--json")
         .arg(&json)
+        .arg("--markdown")
+        .arg(&markdown)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    let summary = std::fs::read_to_string(&markdown).unwrap();
+    assert!(
+        summary.starts_with("earlier step\n## Rocket.Chat conformance"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Set-up failed (the target is unreachable)"),
+        "{summary}"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("SET-UP FAILED (the target is unreachable)"),

@@ -143,6 +143,11 @@ fn junit_report() {
 }
 
 #[test]
+fn markdown_summary() {
+    insta::assert_snapshot!("markdown", report::markdown(&fixed_report()));
+}
+
+#[test]
 fn json_report() {
     insta::assert_snapshot!("json", report::json(&fixed_report()));
 }

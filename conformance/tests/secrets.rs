@@ -95,8 +95,8 @@ fn transforms(secret: &str) -> Vec<(String, String)> {
 
 /// Runs the binary; returns everything it wrote (stdout, stderr, each report) and its exit code.
 fn run(url: &str, caller: &[&str], dir: &Path, tag: &str) -> (Vec<(String, String)>, Option<i32>) {
-    let reports =
-        ["junit.xml", "report.json", "report.html"].map(|f| dir.join(format!("{tag}-{f}")));
+    let reports = ["junit.xml", "report.json", "report.html", "summary.md"]
+        .map(|f| dir.join(format!("{tag}-{f}")));
     let mut command = Command::new(env!("CARGO_BIN_EXE_conformance"));
     for (k, _) in std::env::vars() {
         if k.starts_with("CONFORM_") {
@@ -134,6 +134,8 @@ fn run(url: &str, caller: &[&str], dir: &Path, tag: &str) -> (Vec<(String, Strin
         .arg(&reports[1])
         .arg("--html")
         .arg(&reports[2])
+        .arg("--markdown")
+        .arg(&reports[3])
         .output()
         .unwrap();
     let mut written = vec![
