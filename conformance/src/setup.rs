@@ -227,27 +227,6 @@ pub fn establish(
             })
         }
     };
-    let mut caller_credentials = config.credentials.clone();
-    let mut second_credentials = config.second.clone();
-    if let Some(m) = &managed {
-        http.redactor.add(&m.password, "$MANAGED_PASSWORD");
-        crate::interrupt::set_prefix(&m.prefix);
-        if caller.is_none() {
-            let (user, creds) = make_user(&mut http, setup, m, "caller", CALLER)?;
-            caller = Some(user);
-            caller_credentials = Some(creds);
-        }
-        if second.is_none() {
-            let (user, creds) = make_user(&mut http, setup, m, "second", SECOND)?;
-            second = Some(user);
-            second_credentials = Some(creds);
-        }
-    }
-    let Some(caller) = caller else {
-        unreachable!("a caller was given or made: credentials or admin credentials exist")
-    };
-
-    let skew = tc_skew.unwrap_or_else(|| skew_from_dates(&samples));
     let settings = if test_control {
         Some(read_settings(&mut http, setup)?)
     } else {
@@ -266,6 +245,37 @@ pub fn establish(
             } else {
                 crate::config::DirectoryForm::TopLevel
             });
+    let mut caller_credentials = config.credentials.clone();
+    let mut second_credentials = config.second.clone();
+    if let Some(m) = &managed {
+        http.redactor.add(&m.password, "$MANAGED_PASSWORD");
+        crate::interrupt::set_prefix(&m.prefix);
+        let mut made = || -> Result<(), SetupFailure> {
+            if caller.is_none() {
+                let (user, creds) = make_user(&mut http, setup, m, "caller", CALLER)?;
+                caller = Some(user);
+                caller_credentials = Some(creds);
+            }
+            if second.is_none() {
+                let (user, creds) = make_user(&mut http, setup, m, "second", SECOND)?;
+                second = Some(user);
+                second_credentials = Some(creds);
+            }
+            Ok(())
+        };
+        if let Err(e) = made() {
+            // What set-up made goes again: the run has no janitor yet.
+            if let Ok(sweeper) = http.sibling() {
+                crate::managed::Janitor::new(sweeper, m.clone()).finish();
+            }
+            return Err(e);
+        }
+    }
+    let Some(caller) = caller else {
+        unreachable!("a caller was given or made: credentials or admin credentials exist")
+    };
+
+    let skew = tc_skew.unwrap_or_else(|| skew_from_dates(&samples));
     let session = Session {
         caller,
         second,
