@@ -1,10 +1,11 @@
 //! Small assertions the checks of both endpoints share, each failing with expected against
 //! actual: the answer's media type, an object's keys within an allowed set, every item's keys
-//! within a projection. A check composes them instead of writing the loop again.
+//! within a projection, a directory page's arithmetic. A check composes them instead of writing
+//! the loop again.
 
 use serde_json::{Map, Value};
 
-use crate::context::{ensure, show};
+use crate::context::{ensure, show, DirAnswer};
 use crate::http::Resp;
 use crate::vocabulary::Verdict;
 
@@ -56,6 +57,29 @@ pub fn items_within(items: &[Value], allowed: &[&str]) -> Result<(), Verdict> {
     Ok(())
 }
 
+/// `count` is the number of items, `offset` the one asked for, `total` at least `count`.
+pub fn page_arithmetic(a: &DirAnswer, offset: i64) -> Result<(), Verdict> {
+    let n = a.result.len() as i64;
+    ensure(
+        a.count == n,
+        "\"count\" must be the number of items returned",
+        format!("\"count\": {n}"),
+        format!("\"count\": {}", a.count),
+    )?;
+    ensure(
+        a.offset == offset,
+        "\"offset\" must echo the requested offset",
+        format!("\"offset\": {offset}"),
+        format!("\"offset\": {}", a.offset),
+    )?;
+    ensure(
+        a.total >= n + offset.max(0) || (n == 0 && a.total >= 0),
+        "\"total\" counts every match",
+        format!("\"total\" ≥ {}", n + offset.max(0)),
+        format!("\"total\": {}", a.total),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +101,29 @@ mod tests {
         assert!(f.actual.contains("extra"), "{f:?}");
         assert!(items_within(&[json!({"_id": "a", "x": 1})], &["_id"]).is_err());
         assert!(items_within(&[json!({"_id": "a"}), json!(3)], &["_id"]).is_ok());
+    }
+
+    #[test]
+    fn page_numbers_must_agree() {
+        let page = |count, offset, total| DirAnswer {
+            result: vec![json!({"_id": "a"}), json!({"_id": "b"})],
+            count,
+            offset,
+            total,
+            body: Map::new(),
+        };
+        assert!(page_arithmetic(&page(2, 3, 5), 3).is_ok());
+        assert!(
+            page_arithmetic(&page(1, 3, 5), 3).is_err(),
+            "count is not the items"
+        );
+        assert!(
+            page_arithmetic(&page(2, 0, 5), 3).is_err(),
+            "offset not echoed"
+        );
+        assert!(
+            page_arithmetic(&page(2, 3, 4), 3).is_err(),
+            "total below offset + count"
+        );
     }
 }

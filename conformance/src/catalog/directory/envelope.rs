@@ -43,5 +43,5 @@ pub(super) fn no_extra_top_level_keys(ctx: &mut Ctx) -> Result<(), Verdict> {
 /// The envelope of a search of one type, without text.
 fn envelope_of(ctx: &mut Ctx, kind: &str) -> Result<(), Verdict> {
     let a = ctx.directory(&DirQuery::of(kind), &[])?;
-    check_envelope(&a, 0)
+    page_arithmetic(&a, 0)
 }

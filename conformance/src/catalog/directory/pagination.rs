@@ -92,7 +92,7 @@ fn add_families(out: &mut Vec<Check>) {
 pub(super) fn count_limits_items(ctx: &mut Ctx) -> Result<(), Verdict> {
     let all = ctx.directory(&DirQuery::of("users"), &[])?;
     let one = ctx.directory(&DirQuery::of("users"), &[("count", "1")])?;
-    check_envelope(&one, 0)?;
+    page_arithmetic(&one, 0)?;
     let want = all.total.min(1);
     ensure(
         one.result.len() as i64 == want,
@@ -105,7 +105,7 @@ pub(super) fn count_limits_items(ctx: &mut Ctx) -> Result<(), Verdict> {
 pub(super) fn offset_skips_and_is_echoed(ctx: &mut Ctx) -> Result<(), Verdict> {
     let first = ctx.directory(&DirQuery::of("users"), &[("count", "4")])?;
     let later = ctx.directory(&DirQuery::of("users"), &[("count", "2"), ("offset", "2")])?;
-    check_envelope(&later, 2)?;
+    page_arithmetic(&later, 2)?;
     let want: Vec<String> = first.ids().into_iter().skip(2).take(2).collect();
     ensure(
         later.ids() == want,
@@ -219,10 +219,5 @@ fn non_positive_count_gives_at_most_10(ctx: &mut Ctx, count: &str) -> Result<(),
         format!("{want} items"),
         format!("{} items", a.result.len()),
     )?;
-    ensure(
-        a.count == a.result.len() as i64,
-        "count must be the number of items returned",
-        format!("\"count\": {}", a.result.len()),
-        format!("\"count\": {}", a.count),
-    )
+    page_arithmetic(&a, 0)
 }

@@ -66,7 +66,7 @@ pub(super) fn pagination_invariants(ctx: &mut Ctx) -> Result<(), Verdict> {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         let a = ctx.directory(&q, &params)?;
-        check_envelope(&a, offset.unwrap_or(0))?;
+        page_arithmetic(&a, offset.unwrap_or(0))?;
         let limit = match count {
             None => default,
             Some(c) if *c <= 0 => 10,
