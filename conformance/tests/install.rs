@@ -1,58 +1,115 @@
-//! The conformance binary installs on its own (`cargo install --path conformance`) and runs
-//! outside the repository: `--help` and `--list` from an empty directory.
+//! The suite installs and runs on its own. Two facts make `cargo install` work for a user, and
+//! both are checked here without compiling the crate a second time:
+//!
+//! - the package cargo would publish or install (`cargo package --list`) holds every file the
+//!   crate compiles: each source file, and each file a source includes (`include!`,
+//!   `include_str!`), none of them outside the crate's folder;
+//! - the binary needs nothing from the repository at run time: a copy of it in an empty folder
+//!   outside the repository answers `--help` and `--list`.
 
-use std::{path::Path, process::Command};
+use std::{
+    collections::BTreeSet,
+    path::{Path, PathBuf},
+    process::Command,
+};
+
+/// Every file below `dir`, relative to `base`.
+fn files(dir: &Path, base: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files(&path, base));
+        } else {
+            out.push(
+                path.strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+            );
+        }
+    }
+    out
+}
 
 #[test]
-fn installed_binary_runs_without_the_repository() {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let root = std::env::temp_dir().join(format!("conformance-install-{}", std::process::id()));
-    let elsewhere = root.join("empty-dir");
-    std::fs::create_dir_all(&elsewhere).unwrap();
-    // Reuse the workspace's build artifacts: a debug install of what the tests already built.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| manifest.join("../target"));
+fn the_package_holds_every_file_the_crate_compiles() {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["install", "--quiet", "--debug", "--locked", "--path"])
-        .arg(manifest)
-        .arg("--root")
-        .arg(&root)
-        .arg("--target-dir")
-        .arg(target)
+        .args([
+            "package",
+            "--list",
+            "--allow-dirty",
+            "--offline",
+            "-p",
+            "conformance",
+        ])
+        .current_dir(&manifest)
         .output()
         .expect("cargo runs");
     assert!(
         out.status.success(),
-        "cargo install failed:\n{}",
+        "cargo package --list failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let bin = root
-        .join("bin")
-        .join(format!("conformance{}", std::env::consts::EXE_SUFFIX));
-    let help = Command::new(&bin)
-        .arg("--help")
-        .current_dir(&elsewhere)
-        .output()
-        .unwrap();
-    assert!(help.status.success());
-    let help = String::from_utf8_lossy(&help.stdout);
+    let packaged: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut needed = vec!["Cargo.toml".to_owned(), "Cargo.lock".to_owned()];
+    for source in files(&manifest.join("src"), &manifest) {
+        let text = std::fs::read_to_string(manifest.join(&source)).unwrap();
+        for macro_name in ["include_str!(\"", "include!(\"", "include_bytes!(\""] {
+            for (at, _) in text.match_indices(macro_name) {
+                let rel = text[at + macro_name.len()..].split('"').next().unwrap();
+                let dir = Path::new(&source).parent().unwrap();
+                let path = manifest.join(dir).join(rel);
+                let path = path
+                    .canonicalize()
+                    .unwrap_or_else(|e| panic!("{source} includes {rel}: {e}"));
+                let inside = path.strip_prefix(manifest.canonicalize().unwrap()).unwrap_or_else(|_| {
+                    panic!("{source} includes {}, outside the crate: an installed crate would not have it", path.display())
+                });
+                needed.push(inside.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        needed.push(source);
+    }
+    let missing: Vec<&String> = needed.iter().filter(|f| !packaged.contains(*f)).collect();
+    assert!(missing.is_empty(), "the package lacks {missing:?}");
+}
+
+#[test]
+fn the_binary_runs_without_the_repository() {
+    let root = std::env::temp_dir().join(format!("conformance-install-{}", std::process::id()));
+    let elsewhere = root.join("empty-dir");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let bin = root.join(format!("conformance{}", std::env::consts::EXE_SUFFIX));
+    std::fs::copy(env!("CARGO_BIN_EXE_conformance"), &bin).unwrap();
+    let run = |arg: &str| {
+        let out = Command::new(&bin)
+            .arg(arg)
+            .current_dir(&elsewhere)
+            .env_remove("CARGO_MANIFEST_DIR")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{arg}: {:?}", out.status);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let help = run("--help");
     assert!(
         help.contains("--url") && help.contains("--junit") && help.contains("--html"),
         "{help}"
     );
-    let list = Command::new(&bin)
-        .arg("--list")
-        .current_dir(&elsewhere)
-        .output()
-        .unwrap();
-    assert!(list.status.success());
-    let list = String::from_utf8_lossy(&list.stdout);
+    let list = run("--list");
     assert!(
         list.contains("presence/cutoff/older-than-10-min-is-full"),
         "{list}"
     );
     assert!(list.contains("MUST") && list.contains("SHOULD"));
+    // The rules and the kill matrix are compiled in: the list cites both.
+    assert!(list.contains("docs/contract/users.presence.md#presence.cutoff"));
+    assert!(list.contains("catches: presence-full-always-true"));
     std::fs::remove_dir_all(&root).unwrap();
 }
