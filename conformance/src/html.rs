@@ -200,7 +200,7 @@ pub fn html(report: &Report) -> String {
     );
     let _ = write!(
         out,
-        "<h1>Rocket.Chat conformance: users.presence and directory</h1><p><span class=\"verdict {class}\">{verdict}</span> {} checks: {} pass, {} fail, {} error, {} skip, {} disabled, {} not run{}</p><p>{}</p>",
+        "<h1>Rocket.Chat conformance: users.presence and directory</h1><p><span class=\"verdict {class}\">{verdict}</span> {} checks: {} pass, {} fail, {} error, {} skip, {} disabled, {} not run, {} n/a{}</p><p>{}</p>",
         report.summary.total,
         report.summary.pass,
         report.summary.fail,
@@ -208,12 +208,13 @@ pub fn html(report: &Report) -> String {
         report.summary.skip,
         report.summary.disabled,
         report.summary.not_run,
+        report.summary.not_applicable,
         if report.summary.expected_failures > 0 {
             format!(" ({} known failures)", report.summary.expected_failures)
         } else {
             String::new()
         },
-        escape(&crate::report::result_line(report))
+        escape(&crate::report::result_line(report).replace("(see above)", "(see below)"))
     );
     let skew = t
         .clock_skew
@@ -293,12 +294,12 @@ pub fn html(report: &Report) -> String {
     }
     let _ = write!(
         out,
-        "<h2>Summary by endpoint and level</h2><table><tr><th>endpoint</th><th>level</th><th>pass</th><th>fail</th><th>error</th><th>skip</th><th>disabled</th><th>not run</th></tr>"
+        "<h2>Summary by endpoint and level</h2><table><tr><th>endpoint</th><th>level</th><th>pass</th><th>fail</th><th>error</th><th>skip</th><th>disabled</th><th>not run</th><th>n/a</th></tr>"
     );
     for ((endpoint, level), s) in grouped(&report.results) {
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             escape(&endpoint),
             escape(&level),
             s.pass,
@@ -306,15 +307,12 @@ pub fn html(report: &Report) -> String {
             s.error,
             s.skip,
             s.disabled,
-            s.not_run
+            s.not_run,
+            s.not_applicable
         );
     }
     let _ = write!(out, "</table>");
-    let problems: Vec<&CheckResult> = report
-        .results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-        .collect();
+    let problems = report.problems();
     if !problems.is_empty() {
         let _ = write!(out, "<h2>Failures and errors</h2>");
         for r in problems {

@@ -53,11 +53,7 @@ pub fn console(report: &Report) -> String {
             report.summary.not_run
         );
     }
-    let problems: Vec<&CheckResult> = report
-        .results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-        .collect();
+    let problems = report.problems();
     if !problems.is_empty() && report.setup_error.is_none() {
         let _ = writeln!(out, "\nFailures and errors:");
         for r in problems {
@@ -340,11 +336,7 @@ pub fn markdown(report: &Report) -> String {
             s.pass, s.fail, s.error, s.skip, s.disabled, s.not_run, s.not_applicable
         );
     }
-    let problems: Vec<&CheckResult> = report
-        .results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Fail | Status::Error))
-        .collect();
+    let problems = report.problems();
     if !problems.is_empty() {
         let _ = writeln!(out, "\n### Failures and errors\n");
     }

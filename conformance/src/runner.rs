@@ -164,6 +164,14 @@ impl Report {
         }
     }
 
+    /// The Fails and Errors, in catalog order: what every report shows in full.
+    pub fn problems(&self) -> Vec<&CheckResult> {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+            .collect()
+    }
+
     /// 0 conformant for the selected checks, 1 a rule broken, 2 not judged.
     pub fn exit_code(&self) -> i32 {
         self.outcome.exit_code()
