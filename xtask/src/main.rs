@@ -7,6 +7,10 @@ Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`
 - `fixtures --users N --rooms M --seed S [--out PATH]`: writes a generated fixture file
   (default `target/fixtures-N.json`), deterministic for a seed.
 - `bench [--large] [--check]`: the performance figures in `bench/` (see `bench.rs`).
+- `mutants [--fast] [ARGS…]`: cargo-mutants over the reference server's rules.
+
+Every task has `--help`; usage errors exit 2. `serve` and `conform` pass `--help` on to the
+server and the suite.
 - `conform [ARGS…]`: the conformance suite. With `--url` (or `CONFORM_URL`) it checks that server;
   without, it builds the reference server, starts it on a free loopback port with test control,
   checks it, and stops it. ARGS go to the suite (`cargo xtask conform --help`).
@@ -17,30 +21,96 @@ mod fixtures;
 mod mutants;
 mod tidy;
 
+use clap::{Parser, Subcommand};
 use std::{
     env,
     path::{Path, PathBuf},
     process::{Command, ExitCode},
 };
 
+/// Project tasks of the Rocket.Chat presence & directory conformance project.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Run the reference server on 127.0.0.1:3000 with fixtures/default.json; the arguments go
+    /// to the server (`cargo xtask serve --help` shows its flags)
+    #[command(disable_help_flag = true)]
+    Serve {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Write openapi/openapi.json from the reference server's code
+    Openapi,
+    /// Run the conformance suite against --url URL, or against a reference server it builds and
+    /// starts; the arguments go to the suite (`cargo xtask conform --help` shows its flags)
+    #[command(disable_help_flag = true)]
+    Conform {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Write a generated fixture file, deterministic for a seed
+    Fixtures {
+        /// How many users
+        #[arg(long, default_value = "10000", value_parser = count)]
+        users: u64,
+        /// How many rooms (default: a tenth of the users)
+        #[arg(long, value_parser = count)]
+        rooms: Option<u64>,
+        /// The generator's seed
+        #[arg(long, default_value = "1", value_parser = count)]
+        seed: u64,
+        /// Where to write it (default: target/fixtures-<users>.json)
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Measure latency, throughput, load time and memory of the release build; write bench/
+    Bench {
+        /// Add a workspace of 1M users
+        #[arg(long)]
+        large: bool,
+        /// Compare with the committed bench/results.json and fail on a regression
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run cargo-mutants over the reference server's rules and store (slow; not part of CI)
+    Mutants {
+        /// Judge each mutant by the server's own rule tests only
+        #[arg(long)]
+        fast: bool,
+        /// Arguments for cargo-mutants (e.g. --file GLOB, --re REGEX)
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+/// A count or seed, `_` allowed between digits (`1_000_000`).
+fn count(text: &str) -> Result<u64, String> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| format!("{text:?} is not a whole number"))
+}
+
 fn main() -> ExitCode {
-    let mut args = env::args().skip(1);
-    let task = args.next();
-    let rest: Vec<String> = args.collect();
-    let result = match task.as_deref() {
-        Some("serve") => serve(&rest),
-        Some("openapi") => openapi(),
-        Some("conform") => conform(&rest),
-        Some("fixtures") => generate_fixtures(&rest),
-        Some("bench") => bench::run(&rest),
-        Some("mutants") => mutants::run(&rest),
-        _ => {
-            eprintln!(
-                "usage: cargo xtask <serve|openapi|conform|fixtures|bench> [ARGS…]\n\n{}",
-                HELP
-            );
-            return ExitCode::FAILURE;
-        }
+    // Usage errors exit 2 and --help 0, as clap does.
+    let cli = Cli::parse();
+    let result = match cli.task {
+        Task::Serve { args } => serve(&args),
+        Task::Openapi => openapi(),
+        Task::Conform { args } => conform(&args),
+        Task::Fixtures {
+            users,
+            rooms,
+            seed,
+            out,
+        } => generate_fixtures(users, rooms.unwrap_or(users / 10), seed, out),
+        Task::Bench { large, check } => bench::run(large, check),
+        Task::Mutants { fast, args } => mutants::run(fast, &args),
     };
     match result {
         Ok(code) => code,
@@ -50,12 +120,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-const HELP: &str = "serve    run the reference server on 127.0.0.1:3000 with fixtures/default.json
-openapi  write openapi/openapi.json from the reference server's code
-conform  run the conformance suite (against --url URL, or a reference server it starts)
-fixtures write a generated fixture: --users N --rooms M --seed S [--out PATH]
-bench    measure latency, throughput, memory (--large adds 1M users; --check compares with bench/results.json)";
 
 /// The workspace root.
 pub fn project_root() -> PathBuf {
@@ -151,50 +215,14 @@ fn conform(args: &[String]) -> Result<ExitCode, String> {
     status(cmd)
 }
 
-/// Reads `--name value` pairs; unknown names are an error.
-fn flags<'a>(
-    args: &'a [String],
-    known: &[&str],
-) -> Result<std::collections::HashMap<String, &'a str>, String> {
-    let mut out = std::collections::HashMap::new();
-    let mut it = args.iter();
-    while let Some(flag) = it.next() {
-        let name = flag.trim_start_matches("--");
-        if !flag.starts_with("--") || !known.contains(&name) {
-            return Err(format!(
-                "unknown argument {flag:?}; expected one of --{}",
-                known.join(", --")
-            ));
-        }
-        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        out.insert(name.to_owned(), value.as_str());
-    }
-    Ok(out)
-}
-
-fn number(
-    flags: &std::collections::HashMap<String, &str>,
-    name: &str,
-    default: u64,
-) -> Result<u64, String> {
-    match flags.get(name) {
-        None => Ok(default),
-        Some(v) => v
-            .replace('_', "")
-            .parse()
-            .map_err(|_| format!("--{name} {v:?} is not a number")),
-    }
-}
-
-fn generate_fixtures(args: &[String]) -> Result<ExitCode, String> {
-    let f = flags(args, &["users", "rooms", "seed", "out"])?;
-    let users = number(&f, "users", 10_000)? as usize;
-    let rooms = number(&f, "rooms", (users / 10) as u64)? as usize;
-    let seed = number(&f, "seed", 1)?;
-    let path = match f.get("out") {
-        Some(p) => PathBuf::from(p),
-        None => target_dir().join(format!("fixtures-{users}.json")),
-    };
+fn generate_fixtures(
+    users: u64,
+    rooms: u64,
+    seed: u64,
+    out: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let (users, rooms) = (users as usize, rooms as usize);
+    let path = out.unwrap_or_else(|| target_dir().join(format!("fixtures-{users}.json")));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -206,4 +234,31 @@ fn generate_fixtures(args: &[String]) -> Result<ExitCode, String> {
         path.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{error::ErrorKind, CommandFactory};
+
+    #[test]
+    fn every_task_has_help_and_usage_errors_are_errors() {
+        Cli::command().debug_assert();
+        for task in ["openapi", "fixtures", "bench", "mutants"] {
+            let e = Cli::try_parse_from(["cargo xtask", task, "--help"]).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::DisplayHelp, "{task}");
+            assert_eq!(e.exit_code(), 0, "{task}");
+        }
+        // serve and conform hand --help to the server and the suite.
+        let cli = Cli::try_parse_from(["cargo xtask", "conform", "--help"]).unwrap();
+        assert!(matches!(cli.task, Task::Conform { ref args } if args == &["--help"]));
+        for wrong in [vec!["bench", "--nope"], vec!["nosuch"], vec![]] {
+            let mut argv = vec!["cargo xtask"];
+            argv.extend(wrong.iter().copied());
+            let e = Cli::try_parse_from(argv).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{wrong:?}");
+        }
+        let cli = Cli::try_parse_from(["cargo xtask", "fixtures", "--users", "1_000"]).unwrap();
+        assert!(matches!(cli.task, Task::Fixtures { users: 1000, .. }));
+    }
 }

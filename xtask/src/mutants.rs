@@ -53,17 +53,9 @@ const FAST_TESTS: [&str; 11] = [
 /// Test binaries that do not judge the server's rules.
 const TEST_FILTER: &str = "not (binary(kill_matrix) | binary(browser))";
 
-pub fn run(args: &[String]) -> Result<ExitCode, String> {
-    if args.iter().any(|a| a == "--help" || a == "-h") {
-        println!(
-            "cargo xtask mutants [--fast] [CARGO-MUTANTS ARGS…]: cargo-mutants over {}; report in target/mutants-report.md",
-            FILES.join(", ")
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
+/// `fast` judges mutants by the server's rule tests only; `args` go to cargo-mutants.
+pub fn run(fast: bool, args: &[String]) -> Result<ExitCode, String> {
     ensure_installed()?;
-    let fast = args.iter().any(|a| a == "--fast");
-    let args: Vec<&String> = args.iter().filter(|a| *a != "--fast").collect();
     let out_dir = target_dir().join("mutants");
     let mut cmd = cargo();
     cmd.args(["mutants", "--package", "reference-server"])
