@@ -65,7 +65,7 @@ enum Task {
         /// The generator's seed
         #[arg(long, default_value = "1", value_parser = count)]
         seed: u64,
-        /// Where to write it (default: target/fixtures-<users>.json)
+        /// Where to write it (default: target/fixtures-USERS.json)
         #[arg(long)]
         out: Option<PathBuf>,
     },
