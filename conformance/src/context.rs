@@ -187,6 +187,9 @@ pub struct Ctx<'a> {
     /// Set when the check changed the target's clock or settings; the runner restores them.
     pub clock_touched: bool,
     pub settings_touched: bool,
+    /// Set when the check asked which version line the target is judged by: its expectation
+    /// depends on it, so a failure names the line.
+    pub line_consulted: std::cell::Cell<bool>,
     frozen_ms: Option<i64>,
     /// Inside [`Ctx::tidy`]: requests are recorded as clean-up.
     tidying: bool,
@@ -208,6 +211,7 @@ impl<'a> Ctx<'a> {
             notes: Vec::new(),
             clock_touched: false,
             settings_touched: false,
+            line_consulted: std::cell::Cell::new(false),
             frozen_ms: None,
             tidying: false,
         }
@@ -291,8 +295,9 @@ impl<'a> Ctx<'a> {
         Ok(resp)
     }
 
-    /// The version line the target is judged by.
+    /// The version line the target is judged by (noted: a failure then names the line).
     pub fn line(&self) -> crate::versions::Line {
+        self.line_consulted.set(true);
         self.session.judged.line
     }
 

@@ -28,6 +28,16 @@ pub const PROJECTED_KEYS: [&str; 9] = [
     "statusExpiresAt",
 ];
 
+/// The keys a presence user object may carry on a version line: before 8.6 without
+/// `statusSource` and `statusExpiresAt`.
+pub fn projected_keys(line: crate::versions::Line) -> &'static [&'static str] {
+    if line >= crate::versions::Line::V8_6 {
+        &PROJECTED_KEYS
+    } else {
+        &PROJECTED_KEYS[..7]
+    }
+}
+
 /// Keys a user item may carry (docs/contract/directory.md#directory.users.projection).
 pub const USER_KEYS: [&str; 9] = [
     "_id",

@@ -105,7 +105,12 @@ fn main() -> ExitCode {
         &args.reference_server_fixtures,
     ) {
         (Some(url), _, _) => (url.clone(), false),
-        (None, Some(bin), Some(fixtures)) => match ReferenceServer::start(bin, fixtures) {
+        (None, Some(bin), Some(fixtures)) => match ReferenceServer::start_with(
+            bin,
+            fixtures,
+            true,
+            reference_version(args.rocketchat_version.as_deref()).as_deref(),
+        ) {
             Ok(s) => {
                 let url = s.url.clone();
                 eprintln!("started the reference server at {url}");
@@ -174,4 +179,25 @@ fn main() -> ExitCode {
         (0, false) => ExitCode::from(2),
         (code, _) => ExitCode::from(code as u8),
     }
+}
+
+/// The release to start the reference server as when `--rocketchat-version` names one: that
+/// release when the suite knows it (5.0 to the newest it was checked against), else the suite's
+/// example of the line it judges it by, as the server refuses releases outside what it knows.
+/// An unreadable version is left to the usage check.
+fn reference_version(asked: Option<&str>) -> Option<String> {
+    let asked = asked?;
+    let (line, known) = conformance::versions::Line::of(asked).ok()?;
+    let major: u32 = asked
+        .trim()
+        .trim_start_matches(['v', 'V'])
+        .split(['.', '-', '+'])
+        .next()?
+        .parse()
+        .ok()?;
+    Some(if known && major >= 5 {
+        asked.to_owned()
+    } else {
+        line.example().to_owned()
+    })
 }

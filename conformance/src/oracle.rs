@@ -18,8 +18,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::contract::{PROJECTED_KEYS, TEN_MINUTES_MS, USER_KEYS};
+use crate::contract::{projected_keys, TEN_MINUTES_MS, USER_KEYS};
 use crate::http::show;
+use crate::versions::Line;
 use crate::vocabulary::Verdict;
 
 /// A user's status as the model knows it.
@@ -197,12 +198,21 @@ pub struct PresenceExpectation {
     pub users: BTreeMap<usize, Certainty>,
     /// Why, in one line (shown on a failure).
     pub rule: String,
+    /// The keys a user object may carry on the line judged (presence.user.projection).
+    pub keys: &'static [&'static str],
 }
 
 /// The expected answer of a presence query (presence.full, presence.from.partial, presence.cutoff,
-/// presence.ids).
-pub fn expect_presence(world: &World, caller: Caller, q: &PresenceQuery) -> PresenceExpectation {
+/// presence.ids) from a target of version line `line`.
+pub fn expect_presence(
+    world: &World,
+    caller: Caller,
+    q: &PresenceQuery,
+    line: Line,
+) -> PresenceExpectation {
+    let keys = projected_keys(line);
     let full_list = |rule: &str| PresenceExpectation {
+        keys,
         full: true,
         users: world
             .users
@@ -227,6 +237,7 @@ pub fn expect_presence(world: &World, caller: Caller, q: &PresenceQuery) -> Pres
                 ));
             }
             PresenceExpectation {
+                keys,
                 full: false,
                 users: world
                     .users
@@ -239,6 +250,7 @@ pub fn expect_presence(world: &World, caller: Caller, q: &PresenceQuery) -> Pres
             }
         }
         PresenceQuery::Ids { users, .. } => PresenceExpectation {
+            keys,
             full: false,
             users: users
                 .iter()
@@ -248,8 +260,9 @@ pub fn expect_presence(world: &World, caller: Caller, q: &PresenceQuery) -> Pres
                         Some((i, Certainty::Optional))
                     } else if u.status.connected() {
                         Some((i, Certainty::Required))
-                    } else if u.status_text.is_some() {
-                        // Rocket.Chat 8.6+ also lists offline users with a status text.
+                    } else if u.status_text.is_some() && line >= Line::V8_6 {
+                        // 8.6+ also lists offline users with a status text; one 8.6-era build
+                        // does not, so the model leaves it open (a check of its own judges it).
                         Some((i, Certainty::Optional))
                     } else {
                         None
@@ -308,7 +321,7 @@ pub fn compare_presence(
                 show(Some(item)),
             ));
         }
-        check_presence_user(u, prefix, item)?;
+        check_presence_user(u, prefix, item, expected.keys)?;
     }
     let missing: Vec<String> = expected
         .users
@@ -330,7 +343,12 @@ pub fn compare_presence(
     Ok(())
 }
 
-fn check_presence_user(u: &ModelUser, prefix: &str, item: &Value) -> Result<(), Verdict> {
+fn check_presence_user(
+    u: &ModelUser,
+    prefix: &str,
+    item: &Value,
+    keys: &[&str],
+) -> Result<(), Verdict> {
     let username = u.username(prefix);
     let Some(obj) = item.as_object() else {
         return Err(Verdict::fail(
@@ -340,12 +358,12 @@ fn check_presence_user(u: &ModelUser, prefix: &str, item: &Value) -> Result<(), 
         ));
     };
     for (k, v) in obj {
-        if !PROJECTED_KEYS.contains(&k.as_str()) || v.is_null() {
+        if !keys.contains(&k.as_str()) || v.is_null() {
             return Err(Verdict::fail(
                 format!(
                     "{username} carries {k:?} = {v}, which presence does not project (or null)"
                 ),
-                format!("only {PROJECTED_KEYS:?}, absent fields omitted"),
+                format!("only {keys:?}, absent fields omitted"),
                 show(Some(item)),
             ));
         }
@@ -942,11 +960,11 @@ mod tests {
     #[test]
     fn full_list_has_connected_users_and_deactivation_makes_status_uncertain() {
         let mut w = world();
-        let e = expect_presence(&w, Caller::Admin, &PresenceQuery::Full);
+        let e = expect_presence(&w, Caller::Admin, &PresenceQuery::Full, Line::NEWEST);
         assert!(e.full);
         assert_eq!(e.users.keys().copied().collect::<Vec<_>>(), vec![0, 2]);
         w.users[1].status_certain = false;
-        let e = expect_presence(&w, Caller::Admin, &PresenceQuery::Full);
+        let e = expect_presence(&w, Caller::Admin, &PresenceQuery::Full, Line::NEWEST);
         assert_eq!(e.users.get(&1), Some(&Certainty::Optional));
     }
 
@@ -957,36 +975,39 @@ mod tests {
         w.touch([1]);
         w.touch([0]);
         let q = PresenceQuery::Since { marker: 0 };
-        let e = expect_presence(&w, Caller::User(0), &q);
+        let e = expect_presence(&w, Caller::User(0), &q, Line::NEWEST);
         assert!(!e.full);
         assert_eq!(e.users.keys().copied().collect::<Vec<_>>(), vec![1]);
         w.clock_ms = w.markers[0].at_ms + TEN_MINUTES_MS - 1;
-        assert!(!expect_presence(&w, Caller::User(0), &q).full);
+        assert!(!expect_presence(&w, Caller::User(0), &q, Line::NEWEST).full);
         w.clock_ms += 1;
-        assert!(expect_presence(&w, Caller::User(0), &q).full);
+        assert!(expect_presence(&w, Caller::User(0), &q, Line::NEWEST).full);
     }
 
     #[test]
     fn ids_lists_connected_users_and_offline_ones_with_text_only_optionally() {
         let mut w = world();
         w.users[1].status_text = Some("lunch".into());
-        let e = expect_presence(
-            &w,
-            Caller::Admin,
-            &PresenceQuery::Ids {
-                users: vec![0, 1],
-                unknown: true,
-            },
-        );
+        let q = PresenceQuery::Ids {
+            users: vec![0, 1],
+            unknown: true,
+        };
+        let e = expect_presence(&w, Caller::Admin, &q, Line::V8_6);
         assert_eq!(e.users.get(&0), Some(&Certainty::Required));
         assert_eq!(e.users.get(&1), Some(&Certainty::Optional));
+        let e = expect_presence(&w, Caller::Admin, &q, Line::V8_5);
+        assert_eq!(
+            e.users.get(&1),
+            None,
+            "before 8.6 an offline user is left out"
+        );
     }
 
     #[test]
     fn presence_comparison_catches_extra_missing_and_wrong_fields() {
         let w = world();
         let ids: Vec<String> = vec!["A".into(), "B".into(), "C".into()];
-        let e = expect_presence(&w, Caller::Admin, &PresenceQuery::Full);
+        let e = expect_presence(&w, Caller::Admin, &PresenceQuery::Full, Line::NEWEST);
         let good = |id: &str, local: &str, status: &str| json!({"_id": id, "username": format!("{P}{local}"), "name": format!("Name {local}"), "status": status});
         let a = good("A", "u1", "online");
         let c = good("C", "u.3", "busy");

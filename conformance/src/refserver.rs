@@ -24,12 +24,18 @@ impl ReferenceServer {
     /// Starts `bin --address 127.0.0.1 --port 0 --test-control --fixtures FIXTURES` and waits
     /// (up to 60 s) for `reference-server listening on URL`.
     pub fn start(bin: &Path, fixtures: &Path) -> Result<Self, String> {
-        Self::start_with(bin, fixtures, true)
+        Self::start_with(bin, fixtures, true, None)
     }
 
     /// As [`Self::start`], with or without the test-control API (without it the server behaves
-    /// like any other target: real clock, no settings changes).
-    pub fn start_with(bin: &Path, fixtures: &Path, test_control: bool) -> Result<Self, String> {
+    /// like any other target: real clock, no settings changes), and behaving as the Rocket.Chat
+    /// release `rocketchat_version` (the server's default, the newest line, when `None`).
+    pub fn start_with(
+        bin: &Path,
+        fixtures: &Path,
+        test_control: bool,
+        rocketchat_version: Option<&str>,
+    ) -> Result<Self, String> {
         let mut command = Command::new(bin);
         // Its own process group: a Ctrl-C in the terminal reaches the suite, which still needs
         // the server to remove what it created; the suite stops the server when done.
@@ -38,6 +44,11 @@ impl ReferenceServer {
         let mut child = command
             .args(["--address", "127.0.0.1", "--port", "0"])
             .args(test_control.then_some("--test-control"))
+            .args(
+                rocketchat_version
+                    .iter()
+                    .flat_map(|v| ["--rocketchat-version", v]),
+            )
             .arg("--fixtures")
             .arg(fixtures)
             .stdin(Stdio::null())

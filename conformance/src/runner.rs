@@ -19,6 +19,7 @@ use crate::config::{Config, Credentials, RedactedConfig};
 use crate::context::{Auth, Ctx, Session, Skew};
 use crate::http::{Http, Req};
 use crate::setup::{Setup, SetupFailure, SetupProblem};
+use crate::versions::{Line, Lines};
 use crate::vocabulary::{CheckResult, Exchange, Status, Verdict};
 
 /// Progress callbacks (the console's progress bar, `--verbose`).
@@ -538,6 +539,7 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
         restore(ctx, session)
     });
     let curl = ctx.last_curl();
+    let ctx_line_consulted = ctx.line_consulted.get();
     let mut result = blank(check, Status::Pass, None);
     result.notes = std::mem::take(&mut ctx.notes);
     result.exchanges = std::mem::take(&mut ctx.exchanges);
@@ -546,7 +548,12 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
         Ok(()) => {}
         Err(Verdict::Fail(f)) => {
             result.status = Status::Fail;
-            result.message = Some(f.message);
+            result.message = Some(name_the_line(
+                f.message,
+                check.lines,
+                line,
+                ctx_line_consulted,
+            ));
             result.expected = Some(f.expected);
             result.actual = Some(f.actual);
             result.curl = curl;
@@ -577,6 +584,21 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
         }
     }
     result
+}
+
+/// A failure's message, saying which version line's rule it broke when the expectation depends
+/// on the line: the check holds only on some lines, or asked for the line it is judged by.
+fn name_the_line(message: String, lines: Lines, line: Line, consulted: bool) -> String {
+    if lines != Lines::ALL {
+        format!(
+            "{message} (a rule of Rocket.Chat {}; judged as {line})",
+            lines.describe()
+        )
+    } else if consulted && !message.contains(line.name()) {
+        format!("{message} (as Rocket.Chat {line} answers)")
+    } else {
+        message
+    }
 }
 
 /// Puts back the clock and then the settings a check changed; returns what could not be

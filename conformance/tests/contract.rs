@@ -304,6 +304,27 @@ fn fresh(path: &Path, generated: &str) {
     }
 }
 
+/// The README's copy of the contract's "what each line does" table, between the same markers.
+#[test]
+fn the_readme_version_table_is_the_contracts() {
+    let root = common::root();
+    let between = |text: &str| -> (usize, usize) {
+        let start = text
+            .find("<!-- version-table:start -->")
+            .expect("start marker")
+            + "<!-- version-table:start -->".len();
+        let end = text.find("<!-- version-table:end -->").expect("end marker");
+        (start, end)
+    };
+    let contract = std::fs::read_to_string(root.join("docs/contract/README.md")).unwrap();
+    let (a, b) = between(&contract);
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let (c, d) = between(&readme);
+    let generated = format!("{}{}{}", &readme[..c], &contract[a..b], &readme[d..]);
+    fresh(&readme_path, &generated);
+}
+
 #[test]
 fn the_rule_table_is_generated_from_the_documents() {
     let root = common::root();

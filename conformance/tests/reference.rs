@@ -343,6 +343,7 @@ fn model_based_runs_pass_on_the_real_clock() {
         &common::reference_bin(),
         &common::root().join("fixtures/default.json"),
         false,
+        None,
     )
     .expect("reference server starts");
     let mut config = common::reference_config(&server.url);

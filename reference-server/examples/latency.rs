@@ -13,7 +13,7 @@ use std::{
 
 use hdrhistogram::Histogram;
 use poem::{http::Method, Endpoint, EndpointExt, Request};
-use reference_server::{app, AppState, FixtureSource, ServerOptions, Settings};
+use reference_server::{app, AppState, FixtureSource, ServerOptions};
 use serde_json::{json, Value};
 
 const START: i64 = 1_767_225_600_000;
@@ -67,12 +67,8 @@ async fn main() {
     let fixture = std::env::args()
         .nth(1)
         .expect("usage: latency FIXTURE_FILE");
-    let options = ServerOptions {
-        fixture: FixtureSource::File(fixture.into()),
-        settings: Settings::default(),
-        test_control: false,
-        start_clock_at: Some(START),
-    };
+    let mut options = ServerOptions::new(FixtureSource::File(fixture.into()));
+    options.start_clock_at = Some(START);
     let loaded = Instant::now();
     let state = Arc::new(AppState::new(options).expect("the fixture loads"));
     let users = state.store.read().user_count();

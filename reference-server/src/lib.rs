@@ -5,8 +5,8 @@ project's executable definition of "correct".
 Layout, from the bottom up (see ARCHITECTURE.md):
 - [`time`], [`query_string`], [`secret`]: parsing and hashing with Rocket.Chat's semantics;
 - [`model`], [`store`], [`fixtures`]: the data and its indexes;
-- [`presence`], [`directory`], [`accounts`], [`settings`]: the rules, plain Rust, tested without a
-  socket;
+- [`presence`], [`directory`], [`accounts`], [`settings`], [`version`]: the rules, plain Rust,
+  tested without a socket;
 - [`api`]: the thin HTTP layer (poem-openapi), the OpenAPI document and Swagger UI.
 */
 
@@ -24,6 +24,7 @@ pub mod settings;
 pub mod state;
 pub mod store;
 pub mod time;
+pub mod version;
 
 pub use api::{app, document};
 pub use settings::Settings;

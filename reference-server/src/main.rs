@@ -39,6 +39,17 @@ struct Cli {
     /// Start with the clock stopped at this ISO 8601 instant (moves only through test control).
     #[arg(long, env = "REFSERVER_CLOCK_START")]
     clock_start: Option<String>,
+    /// The Rocket.Chat release to behave as, 5.0 to 8.8 (e.g. 7.10); `GET /api/info` reports it.
+    /// Each version-dependent rule follows that release's line: 5.x, 6.x, 7.0-8.3, 8.4, 8.5 or
+    /// 8.6+. Choosing 8.4 also emulates its regression: `ids=a,b` answers no users. Where a
+    /// release and the documentation pages disagree (`query`, `fields`), the pages win.
+    #[arg(
+        long,
+        env = "REFSERVER_ROCKETCHAT_VERSION",
+        default_value = reference_server::version::DEFAULT_VERSION,
+        value_parser = reference_server::version::Emulated::parse
+    )]
+    rocketchat_version: reference_server::version::Emulated,
     /// Setting Presence_broadcast_disabled: users.presence answers an empty full list.
     #[arg(long, env = "REFSERVER_PRESENCE_BROADCAST_DISABLED")]
     presence_broadcast_disabled: bool,
@@ -96,6 +107,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             accounts_search_fields: cli.accounts_search_fields.clone(),
             federation_enabled: cli.federation_enabled,
         },
+        emulated: cli.rocketchat_version.clone(),
         test_control: cli.test_control,
         start_clock_at,
     };
@@ -112,6 +124,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         .ok_or("the listener has no socket address")?;
     let base = format!("http://{local}");
     tracing::info!("loaded {} users from {}", users, cli.fixtures.display());
+    tracing::info!(
+        "behaving as Rocket.Chat {} (line {})",
+        cli.rocketchat_version.version,
+        cli.rocketchat_version.line
+    );
     tracing::info!("API:          {base}/api/v1/  (e.g. {base}/api/v1/users.presence)");
     tracing::info!("OpenAPI:      {base}/openapi.json");
     tracing::info!("Swagger UI:   {base}/docs");

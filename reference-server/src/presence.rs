@@ -6,7 +6,8 @@ presence and `full: true` (docs/contract/users.presence.md#presence.full); with 
 changed since then and `full: false` (docs/contract/users.presence.md#presence.from.partial),
 unless `from` is older than 10 minutes, then the full set
 (docs/contract/users.presence.md#presence.cutoff). Where Rocket.Chat's documentation page is
-silent this follows Rocket.Chat 8.6+ (`ids`: docs/contract/users.presence.md#presence.ids;
+silent this follows the release the server behaves as ([`crate::version`]; 8.6+ by default, the
+table below) (`ids`: docs/contract/users.presence.md#presence.ids;
 `Presence_broadcast_disabled`: docs/contract/users.presence.md#presence.broadcast-disabled):
 
 | request | users | `full` |
@@ -17,8 +18,9 @@ silent this follows Rocket.Chat 8.6+ (`ids`: docs/contract/users.presence.md#pre
 | otherwise (no `from`, empty, unparseable, 10 minutes old or more) | users with a username and status online, away or busy | `true` |
 
 User objects carry only `_id, username, name, status, utcOffset, statusText, avatarETag,
-statusSource, statusExpiresAt`; a field the user lacks is omitted
-(docs/contract/users.presence.md#presence.user.projection).
+statusSource, statusExpiresAt` (the last two from 8.6); a field the user lacks is omitted
+(docs/contract/users.presence.md#presence.user.projection). Before 8.4 the query string is not
+validated, and 8.4 keeps `ids=a,b` whole (docs/contract/users.presence.md#presence.ids.forms).
 
 Bodies are written straight to bytes, each user when asked (keeping them rendered cost ~140 MB
 at 1M users), and the full list is cached while it does not change.
@@ -30,9 +32,10 @@ use bytes::{BufMut, Bytes, BytesMut};
 use serde::Serialize;
 
 use crate::model::{User, UserIdx};
-use crate::query_string::{InvalidParams, RawQuery};
+use crate::query_string::{InvalidParams, QueryValue, RawQuery};
 use crate::store::Store;
 use crate::time::{self, Millis};
+use crate::version::Line;
 
 /// The age from which a `from` is "older than 10 minutes": exactly 10 minutes already is.
 pub const CUTOFF_MS: Millis = 10 * 60 * 1000;
@@ -48,16 +51,51 @@ pub struct PresenceRequest {
     pub ids: Option<Vec<String>>,
 }
 
+/// Why a `users.presence` request is refused (400).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PresenceError {
+    /// The 8.4+ schema refused the query string, with ajv's message.
+    Params(InvalidParams),
+    /// Before 8.4, an object `ids` (`ids[k]=v`) fails inside the handler with this message.
+    IdsNotSplittable,
+}
+
+impl From<InvalidParams> for PresenceError {
+    fn from(e: InvalidParams) -> Self {
+        PresenceError::Params(e)
+    }
+}
+
 impl PresenceRequest {
-    /// Reads the raw query string with the validation of Rocket.Chat's 8.5+ schema.
-    pub fn parse(query: &str) -> Result<Self, InvalidParams> {
+    /// Reads the raw query string as the line's route does: from 8.4 with the schema's
+    /// validation, before that with none (a repeated `from` is then a string no date parses).
+    pub fn parse(query: &str, line: Line) -> Result<Self, PresenceError> {
         let raw = RawQuery::parse(query);
         raw.check_array_limit()?;
-        raw.reject_unknown(PARAMS)?;
-        let from = raw.string("from")?.map(str::to_owned);
-        let ids = match raw.strings("ids")? {
+        let (from, ids) = if line.validates_presence_params() {
+            raw.reject_unknown(PARAMS)?;
+            (raw.string("from")?.map(str::to_owned), raw.strings("ids")?)
+        } else {
+            let from = raw.get("from").map(|v| match v {
+                QueryValue::Single(s) => s.to_string(),
+                // JavaScript's `String(array)` joins with commas; `new Date` of that is invalid.
+                QueryValue::Multi(all) => all.join(","),
+                QueryValue::Object => "[object Object]".to_owned(),
+            });
+            let ids = match raw.get("ids") {
+                None => None,
+                Some(QueryValue::Object) => return Err(PresenceError::IdsNotSplittable),
+                Some(_) => raw.strings("ids")?,
+            };
+            (from, ids)
+        };
+        let ids = match ids {
             None => None,
             Some(values) if values.len() == 1 && values[0].is_empty() => None,
+            // 8.4's schema made `ids=a,b` the one-element array `["a,b"]`.
+            Some(values) if !line.splits_comma_ids() => {
+                Some(values.into_iter().map(str::to_owned).collect())
+            }
             Some(values) => Some(
                 values
                     .iter()
@@ -112,11 +150,13 @@ pub fn in_full_list(user: &User) -> bool {
     user.username.is_some() && !user.status.is_offline()
 }
 
-/// Whether a user listed in `ids` is answered (Rocket.Chat 8.6+ `findPresenceUsersByIds`).
-pub fn answered_by_ids(user: &User) -> bool {
+/// Whether a user listed in `ids` is answered: not offline, or (8.6+ `findPresenceUsersByIds`)
+/// offline with a status text or an expiry.
+pub fn answered_by_ids(user: &User, line: Line) -> bool {
     !user.status.is_offline()
-        || user.status_text.as_deref().is_some_and(|t| !t.is_empty())
-        || user.status_expires_at.is_some()
+        || line.has_status_source()
+            && (user.status_text.as_deref().is_some_and(|t| !t.is_empty())
+                || user.status_expires_at.is_some())
 }
 
 /// The answer to a request: the JSON body and the `full` flag in it.
@@ -126,39 +166,73 @@ pub struct Answer {
     pub branch: Branch,
 }
 
+/// The answer as the release of `line` gives it; `broadcast_disabled` is the setting, which
+/// lines before 6.x do not have.
 pub fn answer(
     store: &Store,
     caller: UserIdx,
     request: &PresenceRequest,
     now: Millis,
     broadcast_disabled: bool,
+    line: Line,
 ) -> Answer {
+    let broadcast_disabled = broadcast_disabled && line.has_broadcast_setting();
     let (branch, from) = branch(request, now, broadcast_disabled);
+    let projection = Projection::of(line);
+    let envelope = |s: &Store, users: &mut dyn Iterator<Item = UserIdx>, full: bool| {
+        envelope(s, users, full, projection)
+    };
     let body = match branch {
-        Branch::BroadcastDisabled => envelope(store, std::iter::empty(), true),
-        Branch::Full => store.cached_full_list(|s| envelope(s, s.full_list_members(), true)),
+        Branch::BroadcastDisabled => envelope(store, &mut std::iter::empty(), true),
+        Branch::Full => store.cached_full_list(projection as u8, |s| {
+            envelope(s, &mut s.full_list_members(), true)
+        }),
         Branch::Ids => {
             let ids = request.ids.as_deref().unwrap_or_default();
             let listed: BTreeSet<UserIdx> = ids
                 .iter()
                 .filter_map(|id| store.user_idx(id))
-                .filter(|&idx| store.user(idx).is_some_and(answered_by_ids))
+                .filter(|&idx| store.user(idx).is_some_and(|u| answered_by_ids(u, line)))
                 .collect();
-            envelope(store, listed.into_iter(), false)
+            envelope(store, &mut listed.into_iter(), false)
         }
         Branch::Delta => {
             let from = from.expect("a delta has a from");
-            let changed = store
+            let mut changed = store
                 .updated_since(from)
                 .filter(|&idx| idx != caller)
                 .filter(|&idx| store.user(idx).is_some_and(|u| u.username.is_some()));
-            envelope(store, changed, false)
+            envelope(store, &mut changed, false)
         }
     };
     Answer { body, branch }
 }
 
-fn envelope(store: &Store, users: impl Iterator<Item = UserIdx>, full: bool) -> Bytes {
+/// The fields a line's presence objects carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// `_id, username, name, status, utcOffset, statusText, avatarETag` (before 8.6).
+    Classic,
+    /// The classic fields and `statusSource`, `statusExpiresAt` (8.6+).
+    WithStatusSource,
+}
+
+impl Projection {
+    pub fn of(line: Line) -> Self {
+        if line.has_status_source() {
+            Projection::WithStatusSource
+        } else {
+            Projection::Classic
+        }
+    }
+}
+
+fn envelope(
+    store: &Store,
+    users: &mut dyn Iterator<Item = UserIdx>,
+    full: bool,
+    projection: Projection,
+) -> Bytes {
     let mut out = BytesMut::with_capacity(64);
     out.put_slice(b"{\"users\":[");
     for (n, idx) in users.enumerate() {
@@ -166,7 +240,7 @@ fn envelope(store: &Store, users: impl Iterator<Item = UserIdx>, full: bool) -> 
             out.put_u8(b',');
         }
         if let Some(user) = store.user(idx) {
-            write_user(&mut out, user);
+            write_user(&mut out, user, projection);
         }
     }
     out.put_slice(if full {
@@ -202,7 +276,8 @@ struct PresenceUser<'a> {
 ///
 /// Rendered when asked rather than kept per user: at 1M users the kept copies cost ~140 MB, and
 /// the full list, the one answer that renders many users, is cached as a whole.
-pub fn write_user(out: &mut BytesMut, user: &User) {
+pub fn write_user(out: &mut BytesMut, user: &User, projection: Projection) {
+    let newest = projection == Projection::WithStatusSource;
     let projected = PresenceUser {
         _id: &user.id,
         name: user.name.as_deref(),
@@ -211,8 +286,8 @@ pub fn write_user(out: &mut BytesMut, user: &User) {
         utc_offset: user.utc_offset.as_ref(),
         status_text: user.status_text.as_deref(),
         avatar_etag: user.avatar_etag.as_deref(),
-        status_source: user.status_source.as_deref(),
-        status_expires_at: user.status_expires_at.map(time::to_iso),
+        status_source: user.status_source.as_deref().filter(|_| newest),
+        status_expires_at: user.status_expires_at.filter(|_| newest).map(time::to_iso),
     };
     serde_json::to_writer(out.writer(), &projected).expect("a presence object always serialises");
 }
@@ -227,7 +302,7 @@ mod tests {
     const NOW: Millis = 1_700_000_000_000;
 
     fn request(query: &str) -> PresenceRequest {
-        PresenceRequest::parse(query).expect("valid query")
+        PresenceRequest::parse(query, Line::V8_6).expect("valid query")
     }
 
     fn store() -> Store {
@@ -264,8 +339,13 @@ mod tests {
     }
 
     fn run(query: &str) -> (Vec<String>, bool) {
+        run_as(Line::V8_6, query)
+    }
+
+    fn run_as(line: Line, query: &str) -> (Vec<String>, bool) {
         let s = store();
-        ids_of(&answer(&s, 0, &request(query), NOW, false))
+        let request = PresenceRequest::parse(query, line).expect("valid query");
+        ids_of(&answer(&s, 0, &request, NOW, false, line))
     }
 
     #[test]
@@ -350,29 +430,74 @@ mod tests {
     #[test]
     fn broadcast_disabled_answers_empty_full_list() {
         let s = store();
-        let a = answer(&s, 0, &request("ids=on"), NOW, true);
+        let a = answer(&s, 0, &request("ids=on"), NOW, true, Line::V8_6);
         assert_eq!(&a.body[..], br#"{"users":[],"full":true,"success":true}"#);
+        let a = answer(&s, 0, &request("ids=on"), NOW, true, Line::V5);
+        assert_eq!(
+            ids_of(&a),
+            (vec!["on".into()], false),
+            "5.x has no such setting"
+        );
     }
 
     #[test]
     fn unknown_and_repeated_parameters_are_rejected() {
+        let refused = |q, message: &str| {
+            for line in [Line::V8_4, Line::V8_5, Line::V8_6] {
+                assert_eq!(
+                    PresenceRequest::parse(q, line),
+                    Err(PresenceError::Params(InvalidParams(message.into()))),
+                    "{q} on {line}"
+                );
+            }
+        };
+        refused("foo=1", "must NOT have additional properties");
+        refused("from=a&from=b", "must be string");
+        refused("ids[a]=b", "must be string,array");
+    }
+
+    #[test]
+    fn before_8_4_nothing_is_validated() {
+        for line in [Line::V5, Line::V6, Line::V7] {
+            assert!(run_as(line, "foo=1").1, "{line}");
+            let from = time::to_iso(NOW - 60_000);
+            assert!(
+                run_as(line, &format!("from={from}&from={from}")).1,
+                "{line}: a repeated from is no date, so the full list"
+            );
+            assert_eq!(
+                PresenceRequest::parse("ids[a]=b", line),
+                Err(PresenceError::IdsNotSplittable)
+            );
+        }
+    }
+
+    #[test]
+    fn eight_four_keeps_a_comma_list_whole_and_answers_nobody() {
+        assert_eq!(run_as(Line::V8_4, "ids=on,busy"), (vec![], false));
+        assert_eq!(run_as(Line::V8_4, "ids=on&ids=busy").0, vec!["on", "busy"]);
+        assert_eq!(run_as(Line::V8_5, "ids=on,busy").0, vec!["on", "busy"]);
+        assert_eq!(run_as(Line::V7, "ids=on,busy").0, vec!["on", "busy"]);
+    }
+
+    #[test]
+    fn before_8_6_ids_leave_out_offline_users_with_a_status_text() {
+        for line in [Line::V5, Line::V6, Line::V7, Line::V8_4, Line::V8_5] {
+            assert_eq!(run_as(line, "ids=on&ids=texted").0, vec!["on"], "{line}");
+        }
         assert_eq!(
-            PresenceRequest::parse("foo=1"),
-            Err(InvalidParams("must NOT have additional properties".into()))
-        );
-        assert_eq!(
-            PresenceRequest::parse("from=a&from=b"),
-            Err(InvalidParams("must be string".into()))
-        );
-        assert_eq!(
-            PresenceRequest::parse("ids[a]=b"),
-            Err(InvalidParams("must be string,array".into()))
+            run_as(Line::V8_6, "ids=on&ids=texted").0,
+            vec!["on", "texted"]
         );
     }
 
     fn render_user(user: &User) -> BytesMut {
+        render_as(user, Projection::WithStatusSource)
+    }
+
+    fn render_as(user: &User, projection: Projection) -> BytesMut {
         let mut out = BytesMut::new();
-        write_user(&mut out, user);
+        write_user(&mut out, user, projection);
         out
     }
 
@@ -395,5 +520,8 @@ mod tests {
         assert_eq!(v["statusExpiresAt"], json!("2019-05-22T12:11:45.392Z"));
         assert_eq!(v["statusSource"], json!("manual"));
         assert_eq!(v["statusText"], json!("lunch"));
+        let v: Value = serde_json::from_slice(&render_as(&u, Projection::Classic)).unwrap();
+        assert_eq!(v["statusText"], json!("lunch"));
+        assert!(v.get("statusSource").is_none() && v.get("statusExpiresAt").is_none());
     }
 }

@@ -1,6 +1,6 @@
 /*!
-What one running reference server holds: the store, the clock, the settings, where the fixture
-came from, and whether the test-control API is on.
+What one running reference server holds: the store, the clock, the settings, the Rocket.Chat
+release it behaves as, where the fixture came from, and whether the test-control API is on.
 
 The store sits behind a read-write lock: queries run concurrently, writes one at a time.
 */
@@ -13,6 +13,7 @@ use crate::fixtures::{self, FixtureError};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::time::Clock;
+use crate::version::{Emulated, Line};
 
 /// Where the fixture data comes from, so it can be loaded again.
 #[derive(Debug, Clone)]
@@ -39,6 +40,8 @@ impl FixtureSource {
 pub struct ServerOptions {
     pub fixture: FixtureSource,
     pub settings: Settings,
+    /// The Rocket.Chat release to behave as.
+    pub emulated: Emulated,
     /// Serve the test-control API (`/test-control/...`).
     pub test_control: bool,
     /// Start with a stopped clock at this instant instead of the system time.
@@ -50,6 +53,7 @@ impl ServerOptions {
         Self {
             fixture,
             settings: Settings::default(),
+            emulated: Emulated::default(),
             test_control: false,
             start_clock_at: None,
         }
@@ -60,6 +64,7 @@ pub struct AppState {
     pub store: RwLock<Store>,
     pub clock: Clock,
     pub settings: RwLock<Settings>,
+    pub emulated: RwLock<Emulated>,
     pub fixture: FixtureSource,
     pub test_control: bool,
 }
@@ -76,9 +81,15 @@ impl AppState {
             store: RwLock::new(store),
             clock,
             settings: RwLock::new(options.settings),
+            emulated: RwLock::new(options.emulated),
             fixture: options.fixture,
             test_control: options.test_control,
         })
+    }
+
+    /// The version line the server behaves as now.
+    pub fn line(&self) -> Line {
+        self.emulated.read().line
     }
 
     /// Loads the fixture again, relative times counted from the clock's now. On error the

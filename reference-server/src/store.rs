@@ -64,7 +64,8 @@ pub struct Store {
     user_by_email: KeyIndex,
     by_updated_at: BTreeSet<(Millis, UserIdx)>,
     in_full_list: BTreeSet<UserIdx>,
-    full_list_cache: Mutex<Option<Bytes>>,
+    /// The full presence body and the key of the projection it was rendered with.
+    full_list_cache: Mutex<Option<(u8, Bytes)>>,
 
     rooms: Vec<Option<Room>>,
     room_by_id: HashMap<String, RoomIdx>,
@@ -266,14 +267,17 @@ impl Store {
         self.by_updated_at.range((from, 0)..).map(|&(_, idx)| idx)
     }
 
-    /// The cached full presence body, built by `build` when the list changed since the last call.
-    pub fn cached_full_list(&self, build: impl FnOnce(&Store) -> Bytes) -> Bytes {
+    /// The cached full presence body, built by `build` when the list changed since the last
+    /// call or was last rendered with another projection (`key`).
+    pub fn cached_full_list(&self, key: u8, build: impl FnOnce(&Store) -> Bytes) -> Bytes {
         let mut cache = self.full_list_cache.lock();
-        if let Some(body) = cache.as_ref() {
-            return body.clone();
+        if let Some((cached_key, body)) = cache.as_ref() {
+            if *cached_key == key {
+                return body.clone();
+            }
         }
         let body = build(self);
-        *cache = Some(body.clone());
+        *cache = Some((key, body.clone()));
         body
     }
 
@@ -723,17 +727,21 @@ pub(crate) mod tests {
         let a = store
             .insert_user(user("a", "alice", Status::Online, 0))
             .unwrap();
-        let first = store.cached_full_list(|_| Bytes::from_static(b"one"));
+        let first = store.cached_full_list(0, |_| Bytes::from_static(b"one"));
         assert_eq!(
-            store.cached_full_list(|_| Bytes::from_static(b"two")),
+            store.cached_full_list(0, |_| Bytes::from_static(b"two")),
             first
         );
         store
             .modify_user(a, 1, |u| u.name = Some("Alice".into()))
             .unwrap();
         assert_eq!(
-            store.cached_full_list(|_| Bytes::from_static(b"two")),
+            store.cached_full_list(0, |_| Bytes::from_static(b"two")),
             "two"
+        );
+        assert_eq!(
+            store.cached_full_list(1, |_| Bytes::from_static(b"other projection")),
+            "other projection"
         );
     }
 

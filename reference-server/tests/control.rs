@@ -23,6 +23,12 @@ async fn test_control_is_off_unless_asked_for() {
         (Method::PATCH, "/test-control/settings", Some("{}")),
         (Method::POST, "/test-control/fixtures/reload", None),
         (Method::GET, "/test-control/baseline", None),
+        (Method::GET, "/test-control/version", None),
+        (
+            Method::PUT,
+            "/test-control/version",
+            Some(r#"{"version": "7.10"}"#),
+        ),
     ] {
         let r = h.request(method.clone(), uri, &[], body).await;
         assert_eq!(r.status, 404, "{method} {uri}");
@@ -165,12 +171,10 @@ async fn a_failed_reload_keeps_the_data() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("fixture.json");
     std::fs::write(&file, PRESENCE_FIXTURE).unwrap();
-    let options = reference_server::ServerOptions {
-        fixture: reference_server::FixtureSource::File(file.clone()),
-        settings: Settings::default(),
-        test_control: true,
-        start_clock_at: Some(NOW),
-    };
+    let mut options =
+        reference_server::ServerOptions::new(reference_server::FixtureSource::File(file.clone()));
+    options.test_control = true;
+    options.start_clock_at = Some(NOW);
     let state = std::sync::Arc::new(reference_server::AppState::new(options).unwrap());
     std::fs::write(&file, r#"{"users": [{"_id": 5}]}"#).unwrap();
     let err = state.reload_fixture().unwrap_err().to_string();
@@ -204,5 +208,64 @@ async fn the_baseline_answers_fixed_json_of_the_asked_size() {
             .await
             .status,
         404
+    );
+}
+
+#[tokio::test]
+async fn the_rocketchat_version_can_be_switched_at_run_time() {
+    let h = Harness::presence();
+    let r = h
+        .request(Method::GET, "/test-control/version", &[], None)
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"version": "8.6.0", "line": "8.6+", "success": true})
+    );
+    let r = h
+        .request(
+            Method::PUT,
+            "/test-control/version",
+            &[],
+            Some(r#"{"version": "6.13"}"#),
+        )
+        .await;
+    assert_eq!(
+        r.body,
+        json!({"version": "6.13.0", "line": "6.x", "success": true})
+    );
+    assert_eq!(h.get_anonymous("/api/info").await.body["version"], "6.13.0");
+    let r = h.get_anonymous("/api/v1/users.presence").await;
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (
+            401,
+            json!({"status": "error", "message": "You must be logged in to do this."})
+        ),
+        "6.x's 401 body"
+    );
+    let r = h.get_as(ADMIN, "/api/v1/directory?type=users").await;
+    assert_eq!(r.status, 400, "6.x takes the criteria only in query");
+    assert_eq!(
+        r.body,
+        json!({"success": false, "error": "must NOT have additional properties [invalid-params]", "errorType": "invalid-params"})
+    );
+    let r = h.get_as(ADMIN, "/api/v1/users.presence?foo=1").await;
+    assert_eq!(
+        (r.status, r.body["full"].clone()),
+        (200, json!(true)),
+        "6.x ignores unknown names"
+    );
+
+    for bad in [r#"{"version": "9.1"}"#, r#"{"version": "eight"}"#] {
+        let r = h
+            .request(Method::PUT, "/test-control/version", &[], Some(bad))
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert_eq!(r.body["errorType"], "error-invalid-version");
+    }
+    assert_eq!(
+        h.get_anonymous("/api/info").await.body["version"],
+        "6.13.0",
+        "unchanged"
     );
 }

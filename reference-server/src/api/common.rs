@@ -23,6 +23,7 @@ use crate::model::UserIdx;
 use crate::query_string::InvalidParams;
 use crate::secret;
 use crate::state::AppState;
+use crate::version::Line;
 
 /// Rocket.Chat's message for a request without valid credentials.
 pub const NOT_LOGGED_IN: &str = "You must be logged in to do this.";
@@ -70,9 +71,23 @@ impl ErrorBody {
         }
         Self::typed(e.0, "error-invalid-params")
     }
+
+    /// This envelope as the release of `line` words it: up to 8.3 a validation failure of a
+    /// route's schema reads `<message> [invalid-params]` with `errorType: invalid-params`.
+    pub fn for_line(self, line: Line) -> Self {
+        match self.error_type.as_deref() {
+            Some("error-invalid-params") if line.legacy_validation_errors() => Self {
+                error: format!("{} [invalid-params]", self.error),
+                error_type: Some("invalid-params".to_owned()),
+                ..self
+            },
+            _ => self,
+        }
+    }
 }
 
-/// The 401 envelope of Rocket.Chat 7.x and 8.x.
+/// The 401 envelope of Rocket.Chat 7.x and 8.x. (6.x and before send only `status` and
+/// `message`.)
 #[derive(Debug, Clone, Object)]
 pub struct UnauthorizedBody {
     /// Always `false`.
@@ -134,12 +149,18 @@ impl Caller {
     }
 }
 
-/// The error that ends a request without valid credentials: 401 with Rocket.Chat's body.
-pub fn unauthorized() -> poem::Error {
-    poem::Error::from_response(json_response(
-        StatusCode::UNAUTHORIZED,
-        &UnauthorizedBody::not_logged_in(),
-    ))
+/// The error that ends a request without valid credentials: 401 with the body of the release
+/// of `line`.
+pub fn unauthorized(line: Line) -> poem::Error {
+    let response = if line.legacy_unauthorized_body() {
+        json_response(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({"status": "error", "message": NOT_LOGGED_IN}),
+        )
+    } else {
+        json_response(StatusCode::UNAUTHORIZED, &UnauthorizedBody::not_logged_in())
+    };
+    poem::Error::from_response(response)
 }
 
 impl<'a> ApiExtractor<'a> for Caller {
@@ -191,7 +212,12 @@ impl<'a> ApiExtractor<'a> for Caller {
         _body: &mut RequestBody,
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
-        Caller::from_headers(req).ok_or_else(unauthorized)
+        Caller::from_headers(req).ok_or_else(|| {
+            let line = req
+                .data::<Arc<AppState>>()
+                .map_or(Line::V8_6, |state| state.line());
+            unauthorized(line)
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 /*!
-The test-control API: set or move the server's clock, change settings, reload the fixture.
+The test-control API: set or move the server's clock, change settings, switch the Rocket.Chat
+release the server behaves as, reload the fixture.
 
 Not part of Rocket.Chat. It answers 404 unless the server was started with `--test-control`, and
 it needs no credentials, so never turn it on where others can reach the server.
@@ -19,6 +20,7 @@ use super::ApiTags;
 use crate::settings::{Settings, SettingsPatch};
 use crate::state::AppState;
 use crate::time;
+use crate::version::Emulated;
 
 /// The server's clock.
 #[derive(Debug, Clone, Object)]
@@ -51,6 +53,34 @@ pub struct AdvanceClock {
 pub struct SettingsState {
     pub settings: Settings,
     pub success: bool,
+}
+
+/// The Rocket.Chat release the server behaves as.
+#[derive(Debug, Clone, Object)]
+pub struct VersionState {
+    /// As `GET /api/info` reports it, e.g. `7.10.0`.
+    pub version: String,
+    /// The version line whose rules apply: `5.x`, `6.x`, `7.0-8.3`, `8.4`, `8.5` or `8.6+`.
+    pub line: String,
+    pub success: bool,
+}
+
+/// The release to behave as, 5.0 to 8.8: `7.10`, `8.4.1`.
+#[derive(Debug, Clone, Object)]
+pub struct SetVersion {
+    pub version: String,
+}
+
+#[derive(ApiResponse)]
+pub enum VersionResponse {
+    #[oai(status = 200)]
+    Ok(Json<VersionState>),
+    /// Not a version, or a release the server does not emulate.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Test control is off.
+    #[oai(status = 404)]
+    Off(Json<ErrorBody>),
 }
 
 #[derive(Debug, Clone, Object)]
@@ -115,6 +145,15 @@ fn off() -> Json<ErrorBody> {
         "Test control is off: start the reference server with --test-control",
         "error-test-control-off",
     ))
+}
+
+fn version_state(state: &AppState) -> VersionState {
+    let emulated = state.emulated.read();
+    VersionState {
+        version: emulated.version.clone(),
+        line: emulated.line.to_string(),
+        success: true,
+    }
 }
 
 fn clock_state(state: &AppState) -> ClockState {
@@ -219,6 +258,39 @@ impl ControlApi {
             settings: settings.clone(),
             success: true,
         }))
+    }
+
+    /// Reads the Rocket.Chat release the server behaves as
+    #[oai(path = "/version", method = "get")]
+    async fn get_version(&self, state: Data<&Arc<AppState>>) -> VersionResponse {
+        if !state.test_control {
+            return VersionResponse::Off(off());
+        }
+        VersionResponse::Ok(Json(version_state(&state)))
+    }
+
+    /// Switches the Rocket.Chat release the server behaves as
+    ///
+    /// Every version-dependent rule follows the new release from the next request on, and
+    /// `GET /api/info` reports it. The data stays as it is.
+    #[oai(path = "/version", method = "put")]
+    async fn set_version(
+        &self,
+        state: Data<&Arc<AppState>>,
+        body: Json<SetVersion>,
+    ) -> VersionResponse {
+        if !state.test_control {
+            return VersionResponse::Off(off());
+        }
+        match Emulated::parse(&body.version) {
+            Ok(emulated) => {
+                *state.emulated.write() = emulated;
+                VersionResponse::Ok(Json(version_state(&state)))
+            }
+            Err(e) => {
+                VersionResponse::BadRequest(Json(ErrorBody::typed(e, "error-invalid-version")))
+            }
+        }
     }
 
     /// A fixed body of a given size, for benchmarks

@@ -210,11 +210,12 @@ impl DirectoryApi {
         _fields: Documented<String>,
     ) -> DirectoryResponse {
         let query = req.uri().query().unwrap_or_default();
+        let line = state.line();
         let settings = state.settings.read();
         let store = state.store.read();
-        match directory::answer(&store, &settings, caller.idx, query) {
+        match directory::answer(&store, &settings, caller.idx, query, line) {
             Ok(body) => DirectoryResponse::Ok(JsonBytes::new(body)),
-            Err(e) => DirectoryResponse::BadRequest(Json(e.into())),
+            Err(e) => DirectoryResponse::BadRequest(Json(ErrorBody::from(e).for_line(line))),
         }
     }
 }

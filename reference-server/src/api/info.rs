@@ -2,16 +2,17 @@
 `GET /api/info`: the server's version, without credentials, as Rocket.Chat answers it.
 */
 
+use std::sync::Arc;
+
+use poem::web::Data;
 use poem_openapi::{payload::Json, Object, OpenApi};
 
 use super::ApiTags;
-
-/// The Rocket.Chat version whose behaviour the reference server implements.
-pub const EMULATED_VERSION: &str = "8.6.0";
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Object)]
 pub struct Info {
-    /// The Rocket.Chat version this server behaves as.
+    /// The Rocket.Chat version this server behaves as (`--rocketchat-version`, default 8.6.0).
     pub version: String,
     pub success: bool,
 }
@@ -29,9 +30,9 @@ impl InfoApi {
         operation_id = "get-api-info",
         tag = "ApiTags::Miscellaneous"
     )]
-    async fn info(&self) -> Json<Info> {
+    async fn info(&self, state: Data<&Arc<AppState>>) -> Json<Info> {
         Json(Info {
-            version: EMULATED_VERSION.to_owned(),
+            version: state.emulated.read().version.clone(),
             success: true,
         })
     }

@@ -9,7 +9,7 @@ use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
 
 use super::common::{Caller, Documented, ErrorBody, JsonBytes, UnauthorizedBody};
 use super::ApiTags;
-use crate::presence::{self, PresenceRequest};
+use crate::presence::{self, PresenceError, PresenceRequest};
 use crate::state::AppState;
 
 /// A user's presence, as `users.presence` lists it. Fields the user lacks are omitted, never
@@ -84,6 +84,11 @@ impl PresenceApi {
     ///
     /// The order of `users` is unspecified. Unknown query parameters are refused (400), as
     /// Rocket.Chat 8.4+ does.
+    ///
+    /// This describes the default release, 8.6. Started with `--rocketchat-version`, the server
+    /// behaves as that release: before 8.6 no `statusSource`/`statusExpiresAt` and `ids` lists
+    /// only users not offline; before 8.4 no validation (unknown parameters are ignored); 8.4
+    /// answers `ids=a,b` with no users; before 6.x `Presence_broadcast_disabled` does nothing.
     #[oai(
         path = "/api/v1/users.presence",
         method = "get",
@@ -104,14 +109,22 @@ impl PresenceApi {
         #[oai(name = "ids")]
         _ids: Documented<Vec<String>>,
     ) -> PresenceResponse {
-        let request = match PresenceRequest::parse(req.uri().query().unwrap_or_default()) {
+        let line = state.line();
+        let request = match PresenceRequest::parse(req.uri().query().unwrap_or_default(), line) {
             Ok(request) => request,
-            Err(e) => return PresenceResponse::BadRequest(Json(ErrorBody::invalid_params(e))),
+            Err(PresenceError::Params(e)) => {
+                return PresenceResponse::BadRequest(Json(ErrorBody::invalid_params(e)))
+            }
+            Err(PresenceError::IdsNotSplittable) => {
+                return PresenceResponse::BadRequest(Json(ErrorBody::new(
+                    "ids.split is not a function",
+                )))
+            }
         };
         let broadcast_disabled = state.settings.read().presence_broadcast_disabled;
         let now = state.clock.now();
         let store = state.store.read();
-        let answer = presence::answer(&store, caller.idx, &request, now, broadcast_disabled);
+        let answer = presence::answer(&store, caller.idx, &request, now, broadcast_disabled, line);
         PresenceResponse::Ok(JsonBytes::new(answer.body))
     }
 }

@@ -19,8 +19,9 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::query_string::{InvalidParams, RawQuery};
+use crate::version::Line;
 
-/// The query parameters `directory` accepts; anything else is refused.
+/// The query parameters `directory` accepts from 7.0; anything else is refused.
 pub const PARAMS: &[&str] = &[
     "count",
     "offset",
@@ -31,6 +32,10 @@ pub const PARAMS: &[&str] = &[
     "query",
     "fields",
 ];
+
+/// The query parameters `directory` accepts up to 6.x: no top-level criteria. (Rocket.Chat 6.x
+/// refused `fields` too; the documentation page lists it, so it stays.)
+pub const PARAMS_BEFORE_7: &[&str] = &["count", "offset", "sort", "query", "fields"];
 
 /// Why a directory request is refused (always 400).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,10 +142,16 @@ fn trimmed(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 impl<'q> DirectoryRequest<'q> {
-    pub fn parse(query: &'q str) -> Result<Self, DirectoryError> {
+    /// Reads the query string as the release of `line` does: before 7.0 the criteria come only
+    /// in `query`, and `text`, `type` or `workspace` at the top level are unknown names.
+    pub fn parse(query: &'q str, line: Line) -> Result<Self, DirectoryError> {
         let raw = RawQuery::parse(query);
         raw.check_array_limit()?;
-        raw.reject_unknown(PARAMS)?;
+        raw.reject_unknown(if line.has_top_level_criteria() {
+            PARAMS
+        } else {
+            PARAMS_BEFORE_7
+        })?;
         let count = raw.number("count")?;
         let offset = raw.number("offset")?;
         let sort = raw.string("sort")?;
@@ -332,11 +343,32 @@ mod tests {
     use super::*;
 
     fn parse(q: &str) -> Result<DirectoryRequest<'_>, DirectoryError> {
-        DirectoryRequest::parse(q)
+        DirectoryRequest::parse(q, Line::V8_6)
     }
 
     fn msg(q: &str) -> String {
         parse(q).unwrap_err().message()
+    }
+
+    #[test]
+    fn before_7_the_criteria_come_only_in_query() {
+        for line in [Line::V5, Line::V6] {
+            for q in ["text=a", "type=users", "workspace=all"] {
+                assert_eq!(
+                    DirectoryRequest::parse(q, line).unwrap_err().message(),
+                    "must NOT have additional properties",
+                    "{q} on {line}"
+                );
+            }
+            let r = DirectoryRequest::parse(
+                r#"query={"type":"users","text":" a "}&fields={"name":1}"#,
+                line,
+            )
+            .unwrap();
+            assert_eq!((r.kind.as_deref(), r.text.as_ref()), (Some("users"), "a"));
+        }
+        let r = DirectoryRequest::parse("type=users&text=a", Line::V7).unwrap();
+        assert_eq!((r.kind.as_deref(), r.text.as_ref()), (Some("users"), "a"));
     }
 
     #[test]

@@ -32,6 +32,7 @@ use crate::permissions::{Permission, PermissionTable};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::time;
+use crate::version::Line;
 
 /// The type of a search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,14 +119,16 @@ pub fn user_fields(federated: bool, settings: &Settings) -> Vec<UserField> {
         .collect()
 }
 
-/// The answer to a directory request from `caller`: the JSON body, or why it is refused.
+/// The answer to a directory request from `caller`, as the release of `line` gives it: the
+/// JSON body, or why it is refused.
 pub fn answer(
     store: &Store,
     settings: &Settings,
     caller: UserIdx,
     query: &str,
+    line: Line,
 ) -> Result<Bytes, DirectoryError> {
-    let request = DirectoryRequest::parse(query)?;
+    let request = DirectoryRequest::parse(query, line)?;
     let paging = paging(
         request.count,
         request.offset,

@@ -84,15 +84,13 @@ impl Harness {
     }
 
     pub fn with(fixture: &str, settings: Settings, test_control: bool) -> Self {
-        let options = ServerOptions {
-            fixture: FixtureSource::Inline {
-                name: "test-fixture.json".into(),
-                text: fixture.into(),
-            },
-            settings,
-            test_control,
-            start_clock_at: Some(NOW),
-        };
+        let mut options = ServerOptions::new(FixtureSource::Inline {
+            name: "test-fixture.json".into(),
+            text: fixture.into(),
+        });
+        options.settings = settings;
+        options.test_control = test_control;
+        options.start_clock_at = Some(NOW);
         let state = Arc::new(AppState::new(options).expect("the test fixture loads"));
         let app = app(state.clone()).boxed();
         Self { state, app }

@@ -42,9 +42,17 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "presence/managed/ids-leaves-out-offline-without-status-text",
         Level::Should,
         Needs::MANAGED,
-        "ids gives the listed users that are online, away or busy, or have a status text or expiry: an offline user without status text is left out, a busy one is listed.",
+        "ids gives the listed users that are online, away or busy, or have a status text or expiry: an offline user without status text is left out, a busy one is listed. (8.4 is asked with repeated ids, as its comma lists match nobody.)",
         &["presence.ids", "presence.ids.forms", "companion.users.setstatus"],
         ids_leaves_out_offline_without_status_text,
+    ));
+    out.push(check(
+        "presence/managed/ids-offline-with-status-text",
+        Level::Should,
+        Needs::MANAGED,
+        "An offline user with a status text, asked for with ids: listed from 8.6 (findPresenceUsersByIds), left out before (findNotOfflineByIds).",
+        &["presence.ids", "companion.users.setstatus"],
+        ids_offline_with_status_text,
     ));
     out.push(check(
         "presence/managed/model-based-run",
@@ -158,7 +166,11 @@ pub(super) fn ids_leaves_out_offline_without_status_text(ctx: &mut Ctx) -> Resul
     ctx.set_status(&a, "offline", None)?;
     ctx.set_status(&c, "busy", None)?;
     let ids = format!("{},{}", a.user_id, c.user_id);
-    let answer = presence_as(ctx, &b, &[("ids", &ids)])?;
+    let answer = if ctx.line() == Line::V8_4 {
+        presence_as(ctx, &b, &[("ids", &a.user_id), ("ids", &c.user_id)])?
+    } else {
+        presence_as(ctx, &b, &[("ids", &ids)])?
+    };
     let got = answer.ids();
     ensure(
         got.contains(&c.user_id),
@@ -174,6 +186,35 @@ pub(super) fn ids_leaves_out_offline_without_status_text(ctx: &mut Ctx) -> Resul
         ),
         format!("no {}", a.user_id),
         format!("{got:?}"),
+    )
+}
+
+pub(super) fn ids_offline_with_status_text(ctx: &mut Ctx) -> Result<(), Verdict> {
+    let away = ctx.create_user("it-a")?;
+    let caller = ctx.create_user("it-b")?;
+    ctx.set_status(&away, "online", None)?;
+    ctx.set_status(&away, "offline", Some("on leave"))?;
+    let answer = presence_as(ctx, &caller, &[("ids", &away.user_id)])?;
+    let listed = answer.ids().contains(&away.user_id);
+    let line = ctx.line();
+    let (expected, why) = if line >= Line::V8_6 {
+        (true, "lists offline users that have a status text")
+    } else {
+        (false, "lists only users who are online, away or busy")
+    };
+    ensure(
+        listed == expected,
+        format!(
+            "Rocket.Chat {line} {why}: {} (offline, \"on leave\") is {}",
+            away.username,
+            if listed { "listed" } else { "left out" }
+        ),
+        format!(
+            "{} {}",
+            away.user_id,
+            if expected { "listed" } else { "left out" }
+        ),
+        format!("{:?}", answer.ids()),
     )
 }
 

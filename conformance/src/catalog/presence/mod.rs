@@ -16,7 +16,7 @@ use super::Check;
 use crate::context::{
     ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
 };
-pub(crate) use crate::contract::PROJECTED_KEYS;
+pub(crate) use crate::contract::projected_keys;
 use crate::http::{snippet, Req};
 use crate::shape::{item_field_types, item_shape, presence_seed_example, type_name};
 use crate::timefmt::{ceil_to, floor_to, FromForm};

@@ -28,5 +28,12 @@ pub(super) fn field_types(ctx: &mut Ctx) -> Result<(), Verdict> {
 
 pub(super) fn only_projected_keys(ctx: &mut Ctx) -> Result<(), Verdict> {
     let a = ctx.presence(&[])?;
-    items_within(&a.users, &PROJECTED_KEYS)
+    let line = ctx.line();
+    items_within(&a.users, projected_keys(line)).map_err(|v| match v {
+        Verdict::Fail(mut f) => {
+            f.message = format!("{} (the projection of Rocket.Chat {line})", f.message);
+            Verdict::Fail(f)
+        }
+        other => other,
+    })
 }
