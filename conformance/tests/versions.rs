@@ -104,6 +104,17 @@ fn differences(server: &str, judged: &str) -> BTreeSet<&'static str> {
         s >= v8_6 && j < v8_6,
         &["presence/users/only-projected-keys"],
     );
+    // 8.6's presence engine shows a busy or away set over REST as offline; older lines (and the
+    // checks judging by them) count on it sticking. (Judged as 8.6+, the suite does not count
+    // on either, so an older server passes those checks.)
+    when(
+        s >= v8_6 && j < v8_6,
+        &[
+            "presence/managed/delta-contains-changed-user",
+            "presence/managed/ids-leaves-out-offline-without-status-text",
+            "presence/managed/model-based-run",
+        ],
+    );
     // ids and offline users with a status text: listed from 8.6, left out before.
     when(
         (s >= v8_6) != (j >= v8_6),

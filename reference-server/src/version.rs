@@ -28,7 +28,8 @@ pub enum Line {
     V8_4,
     /// 8.5: `ids=a,b` works again.
     V8_5,
-    /// 8.6 and later: `statusSource`, `statusExpiresAt`; `ids` lists offline users with a status.
+    /// 8.6 and later: `statusSource`, `statusExpiresAt`; `ids` lists offline users with a status;
+    /// the presence engine.
     V8_6,
 }
 
@@ -87,6 +88,13 @@ impl Line {
     /// the bare message.
     pub fn legacy_validation_errors(self) -> bool {
         self <= Line::V7
+    }
+
+    /// `away` or `busy` set over REST shows as `offline` for a human user, who has no live
+    /// connection here (8.6's presence engine); bots and apps keep it. Before 8.6 it shows as set
+    /// (established for 7.x, taken as such for 8.0 to 8.5).
+    pub fn has_presence_engine(self) -> bool {
+        self >= Line::V8_6
     }
 
     /// The 401 body is `{status, message}` only (6.x and before).

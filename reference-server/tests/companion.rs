@@ -150,7 +150,10 @@ async fn two_new_users_see_exactly_each_others_status_change() {
     assert_eq!(r.raw, r#"{"success":true}"#);
     let seen_by_two = h.get_as(creds(&two), &delta(&since)).await;
     assert_eq!(seen_by_two.user_ids(), vec![one.0.clone()]);
-    assert_eq!(seen_by_two.body["users"][0]["status"], "busy");
+    assert_eq!(
+        seen_by_two.body["users"][0]["status"], "offline",
+        "as 8.6: a human's busy without a live connection shows offline"
+    );
     assert_eq!(seen_by_two.body["users"][0]["statusText"], "deep work");
     let seen_by_one = h.get_as(creds(&one), &delta(&since)).await;
     assert_eq!(

@@ -51,6 +51,9 @@ fn rule_of(behaviour: &str) -> Option<Rule> {
         "`ids` naming an offline user with a status text" => {
             (Line::has_status_source, "listed", "left out")
         }
+        "a human's `away` or `busy` set over REST, without a live connection" => {
+            (Line::has_presence_engine, "shows `offline`", "shows as set")
+        }
         "`statusSource`, `statusExpiresAt` in presence objects" => {
             (Line::has_status_source, "present", "absent")
         }

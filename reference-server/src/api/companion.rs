@@ -367,7 +367,9 @@ impl CompanionApi {
 
     /// Sets a status and/or status message
     ///
-    /// For the caller, or for another user (admins). The status sticks until changed.
+    /// For the caller, or for another user (admins). The status sticks until changed; as
+    /// Rocket.Chat 8.6+ (the default), a human's `away` or `busy` shows as `offline`, since
+    /// nobody has a live connection to this server (bots and apps keep theirs).
     #[oai(
         path = "/api/v1/users.setStatus",
         method = "post",
@@ -395,6 +397,7 @@ impl CompanionApi {
                 b.status.as_deref(),
                 b.message.as_deref(),
                 now,
+                state.line(),
             )
             .map(|()| json!({})),
         )

@@ -13,6 +13,7 @@ use crate::permissions::Permission;
 use crate::secret;
 use crate::store::{Store, StoreError};
 use crate::time::{self, Millis};
+use crate::version::Line;
 
 /// The body of `users.create`.
 #[derive(Debug, Clone, Default)]
@@ -264,8 +265,8 @@ pub fn update(
 }
 
 /// Sets a status and/or a status message, for the caller or (with `edit-other-user-info`) for
-/// another user. A status set here sticks until changed: the reference server has no live
-/// connections (see the README on how Rocket.Chat 8.6+ differs).
+/// another user. The status stays until changed, as the line shows it (`shown_status`: from
+/// 8.6 a human's `away` or `busy` shows as `offline`, as nobody has a live connection here).
 pub fn set_status(
     store: &mut Store,
     actor: UserIdx,
@@ -273,6 +274,7 @@ pub fn set_status(
     status: Option<&str>,
     message: Option<&str>,
     now: Millis,
+    line: Line,
 ) -> Result<(), RcError> {
     if status.is_none() && message.is_none() {
         return Err(RcError::invalid_params(
@@ -300,13 +302,25 @@ pub fn set_status(
     store
         .modify_user(idx, now, |u| {
             if let Some(s) = status {
-                u.status = s;
+                u.status = shown_status(u, s, line);
             }
             if let Some(m) = message {
                 u.status_text = Some(m.into());
             }
         })
         .map_err(store_error)
+}
+
+/// The status a user shows after choosing `chosen` over REST. From 8.6 a presence engine derives
+/// it: without a live connection (there are none here) a human's `away` or `busy` shows as
+/// `offline`; bots and apps keep what they declare
+/// (docs/contract/auth-and-errors.md#companion.users.setstatus).
+fn shown_status(user: &User, chosen: Status, line: Line) -> Status {
+    let human = user.kind == UserKind::User && !user.roles.iter().any(|r| r == "bot");
+    match chosen {
+        Status::Away | Status::Busy if line.has_presence_engine() && human => Status::Offline,
+        other => other,
+    }
 }
 
 fn parse_status(s: &str) -> Option<Status> {
@@ -490,6 +504,7 @@ mod tests {
             Some("busy"),
             Some("lunch"),
             NOW,
+            Line::V7,
         )
         .unwrap();
         let u = s.user(plain).unwrap();
@@ -502,16 +517,34 @@ mod tests {
             username: None,
         };
         assert_eq!(
-            set_status(&mut s, plain, &other, Some("away"), None, NOW),
+            set_status(&mut s, plain, &other, Some("away"), None, NOW, Line::V7),
             Err(RcError::Forbidden)
         );
         let target = UserRef {
             user_id: None,
             username: Some("plain".into()),
         };
-        set_status(&mut s, admin, &target, Some("away"), None, NOW + 1).unwrap();
+        set_status(
+            &mut s,
+            admin,
+            &target,
+            Some("away"),
+            None,
+            NOW + 1,
+            Line::V7,
+        )
+        .unwrap();
         assert_eq!(s.user(plain).unwrap().status, Status::Away);
-        set_status(&mut s, admin, &target, Some("offline"), None, NOW + 2).unwrap();
+        set_status(
+            &mut s,
+            admin,
+            &target,
+            Some("offline"),
+            None,
+            NOW + 2,
+            Line::V7,
+        )
+        .unwrap();
         assert_eq!(s.user(plain).unwrap().status, Status::Offline);
         assert!(set_status(
             &mut s,
@@ -519,10 +552,66 @@ mod tests {
             &UserRef::default(),
             Some("sleepy"),
             None,
-            NOW
+            NOW,
+            Line::V7
         )
         .is_err());
-        assert!(set_status(&mut s, plain, &UserRef::default(), None, None, NOW).is_err());
+        assert!(set_status(
+            &mut s,
+            plain,
+            &UserRef::default(),
+            None,
+            None,
+            NOW,
+            Line::V7
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn from_8_6_a_humans_away_or_busy_shows_offline_and_a_bots_stays() {
+        let (mut s, _admin, plain) = store();
+        let me = UserRef::default();
+        set_status(
+            &mut s,
+            plain,
+            &me,
+            Some("busy"),
+            Some("focus"),
+            NOW,
+            Line::V8_6,
+        )
+        .unwrap();
+        let u = s.user(plain).unwrap();
+        assert_eq!(
+            (u.status, u.status_text.as_deref()),
+            (Status::Offline, Some("focus"))
+        );
+        set_status(
+            &mut s,
+            plain,
+            &me,
+            Some("online"),
+            None,
+            NOW + 1,
+            Line::V8_6,
+        )
+        .unwrap();
+        assert_eq!(s.user(plain).unwrap().status, Status::Online);
+        set_status(&mut s, plain, &me, Some("away"), None, NOW + 2, Line::V8_5).unwrap();
+        assert_eq!(
+            s.user(plain).unwrap().status,
+            Status::Away,
+            "before 8.6 it sticks"
+        );
+        s.modify_user(plain, NOW + 3, |u| u.kind = UserKind::Bot)
+            .unwrap();
+        set_status(&mut s, plain, &me, Some("busy"), None, NOW + 4, Line::V8_6).unwrap();
+        assert_eq!(
+            s.user(plain).unwrap().status,
+            Status::Busy,
+            "a bot keeps it"
+        );
     }
 
     #[test]
