@@ -609,6 +609,14 @@
         unchecked: Some("no check acts without permission on a companion endpoint."),
     },
     Rule {
+        anchor: "errors.content-type.exact",
+        document: "auth-and-errors.md",
+        title: "exactly `application/json`",
+        level: Level::Should,
+        upstream: None,
+        unchecked: None,
+    },
+    Rule {
         anchor: "errors.content-type",
         document: "auth-and-errors.md",
         title: "every answer is JSON",

@@ -181,7 +181,7 @@ fn canonical_calls_against_the_reference_server() {
         insta::assert_json_snapshot!("reference_presence_full_body", sorted_by_id(full, "users"), { ".users[].statusExpiresAt" => "[relative time]" });
         insta::assert_json_snapshot!("reference_presence_delta_body", sorted_by_id(delta, "users"), { ".users[].statusExpiresAt" => "[relative time]" });
         insta::assert_json_snapshot!("reference_directory_users_body", users, { ".result[].emails" => "[emails]" });
-        insta::assert_json_snapshot!("reference_directory_channels_body", channels, { ".result[].lastMessage.ts" => "[relative time]" });
+        insta::assert_json_snapshot!("reference_directory_channels_body", channels, { ".result[].lastMessage.ts" => "[relative time]", ".result[].lastMessage._updatedAt" => "[relative time]" });
         Ok(())
     });
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Map, Number, Value};
 
 use crate::model::{
-    self, Email, Room, RoomType, Status, StoredToken, Team, TeamType, User, UserKind,
+    self, Email, Room, RoomType, Status, StoredToken, Team, TeamType, User, UserIdx, UserKind,
 };
 use crate::secret;
 use crate::store::{PreparedUser, Store};
@@ -549,6 +549,7 @@ fn store_rooms(store: &mut Store, file: FileRest, now: Millis) -> Result<(), Pro
             None => None,
             Some(id) => Some(member_idx(store, &|| p("createdBy"), id)?),
         };
+        let ts_of_room = Some(ts);
         let (last_message, last_message_ts) = match r.last_message {
             None => (None, None),
             Some(mut message) => {
@@ -560,6 +561,9 @@ fn store_rooms(store: &mut Store, file: FileRest, now: Millis) -> Result<(), Pro
                     )?),
                     Some(_) => return Err((p("lastMessage.ts"), "must be a string".into())),
                 };
+                let ts = ts.or(ts_of_room);
+                let author = created_by.or(members.first().copied());
+                complete_message(&mut message, store, &r.id, author, ts);
                 (Some(message), ts)
             }
         };
@@ -588,6 +592,46 @@ fn store_rooms(store: &mut Store, file: FileRest, now: Millis) -> Result<(), Pro
             .map_err(|e| (format!("rooms[{i}]"), e.to_string()))?;
     }
     Ok(())
+}
+
+/// Fills in the keys Rocket.Chat's `IMessage` always has and the file left out: `_id`, `rid`
+/// (the room), `msg` (empty), `u` (the room's creator, else its first member, else
+/// `rocket.cat`) and `_updatedAt` (the message's `ts`). What the file gives stays.
+fn complete_message(
+    message: &mut Map<String, Value>,
+    store: &Store,
+    room_id: &str,
+    author: Option<UserIdx>,
+    ts: Option<Millis>,
+) {
+    let author = author.and_then(|idx| store.user(idx));
+    let u = match author {
+        Some(user) => {
+            let mut u = serde_json::json!({"_id": user.id});
+            if let Some(username) = &user.username {
+                u["username"] = Value::from(&**username);
+            }
+            if let Some(name) = &user.name {
+                u["name"] = Value::from(&**name);
+            }
+            u
+        }
+        None => serde_json::json!({"_id": "rocket.cat", "username": "rocket.cat"}),
+    };
+    let defaults = [
+        ("_id", Value::from(format!("{room_id}-last-message"))),
+        ("rid", Value::from(room_id)),
+        ("msg", Value::from("")),
+        ("u", u),
+    ];
+    for (key, value) in defaults {
+        message.entry(key).or_insert(value);
+    }
+    if let Some(ts) = ts {
+        message
+            .entry("_updatedAt")
+            .or_insert_with(|| Value::from(time::to_iso(ts)));
+    }
 }
 
 #[cfg(test)]

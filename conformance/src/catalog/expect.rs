@@ -29,6 +29,21 @@ pub fn json_media_type(resp: &Resp) -> Result<(), Verdict> {
     )
 }
 
+/// The answer says exactly `application/json`, without parameters, as Rocket.Chat's own tests
+/// require.
+pub fn exactly_application_json(resp: &Resp) -> Result<(), Verdict> {
+    let ct = resp.header("content-type").unwrap_or("(none)");
+    ensure(
+        ct == "application/json",
+        format!(
+            "the {} answer's Content-Type is not exactly application/json",
+            resp.status
+        ),
+        "Content-Type: application/json",
+        format!("Content-Type: {ct}"),
+    )
+}
+
 /// An object has no key outside `allowed`; `what` names it in the failure.
 pub fn keys_within(
     object: &Map<String, Value>,

@@ -398,6 +398,11 @@ pub static DEFECTS: &[Defect] = &[
     response: |q, r, _| if (q.presence() || q.directory()) && r.status == 200 {
         r.set_header("content-type", "text/html; charset=utf-8");
     }),
+    defect!("content-type-with-charset", "auth",
+    "JSON answers of both endpoints, errors included, say Content-Type: application/json; charset=utf-8",
+    response: |q, r, _| if q.presence() || q.directory() {
+        r.set_header("content-type", "application/json; charset=utf-8");
+    }),
     defect!("stall-5-seconds", "auth",
     "the first users.presence request stalls for 5 seconds (the check's timeout must fire and name it)",
     request: |q, s| {

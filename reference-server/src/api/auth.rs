@@ -101,7 +101,9 @@ pub enum LogoutResponse {
     Unauthorized(Json<UnauthorizedBody>),
 }
 
-/// The `me` object of a login answer.
+/// The user as Rocket.Chat's `getUserInfo()` shows it to itself: the `me` of a login answer and
+/// the answer of `GET /api/v1/me` (`settings` with `profile` and `preferences`, `email` the
+/// first verified address, `isOAuthUser`).
 pub fn me_json(user: &User) -> Value {
     let mut me = json!({
         "_id": user.id,
@@ -110,7 +112,8 @@ pub fn me_json(user: &User) -> Value {
         "active": user.active,
         "roles": &*user.roles,
         "emails": user.emails,
-        "settings": {"preferences": {}},
+        "settings": {"profile": {}, "preferences": {}},
+        "isOAuthUser": false,
         "createdAt": time::to_iso(user.created_at),
         "_updatedAt": time::to_iso(user.updated_at),
     });
@@ -133,6 +136,9 @@ pub fn me_json(user: &User) -> Value {
         if let Some(value) = value {
             me[key] = value;
         }
+    }
+    if let Some(verified) = user.emails.iter().find(|e| e.verified) {
+        me["email"] = Value::from(verified.address.clone());
     }
     me
 }
@@ -202,18 +208,38 @@ impl AuthApi {
         tag = "ApiTags::Authentication"
     )]
     async fn logout(&self, state: Data<&Arc<AppState>>, caller: Caller) -> LogoutResponse {
-        let now = state.clock.now();
-        accounts::logout(
-            &mut state.store.write(),
-            caller.idx,
-            &caller.token_hash,
-            now,
-        );
-        LogoutResponse::Ok(Json(LogoutSuccess {
-            status: "success".into(),
-            data: LogoutData {
-                message: "You've been logged out!".into(),
-            },
-        }))
+        log_out(&state, &caller)
     }
+
+    /// Logs out (deprecated `GET` form)
+    ///
+    /// As `POST /api/v1/logout`: Rocket.Chat still answers this deprecated alias, and clients
+    /// such as `@rocket.chat/sdk` send it.
+    #[oai(
+        path = "/api/v1/logout",
+        method = "get",
+        operation_id = "get-api-v1-logout",
+        tag = "ApiTags::Authentication",
+        deprecated
+    )]
+    async fn logout_get(&self, state: Data<&Arc<AppState>>, caller: Caller) -> LogoutResponse {
+        log_out(&state, &caller)
+    }
+}
+
+/// Revokes the token the request was made with.
+fn log_out(state: &AppState, caller: &Caller) -> LogoutResponse {
+    let now = state.clock.now();
+    accounts::logout(
+        &mut state.store.write(),
+        caller.idx,
+        &caller.token_hash,
+        now,
+    );
+    LogoutResponse::Ok(Json(LogoutSuccess {
+        status: "success".into(),
+        data: LogoutData {
+            message: "You've been logged out!".into(),
+        },
+    }))
 }

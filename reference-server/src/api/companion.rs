@@ -275,6 +275,11 @@ impl CompanionApi {
     }
 
     /// Deletes a user (admins)
+    ///
+    /// The only owner of channels, groups or teams is refused with 400 `[user-last-owner]`,
+    /// `details.shouldChangeOwner` and `details.shouldBeRemoved` naming them, unless
+    /// `confirmRelinquish` is true: then each passes to another member, or is removed when the
+    /// user is alone in it.
     #[oai(
         path = "/api/v1/users.delete",
         method = "post",
@@ -291,8 +296,13 @@ impl CompanionApi {
             user_id: body.0.user_id,
             username: body.0.username,
         };
+        let confirm = body.0.confirm_relinquish.unwrap_or(false);
+        let now = state.clock.now();
         let mut store = state.store.write();
-        answer(users::delete(&mut store, caller.idx, &target).map(|()| json!({})))
+        answer(
+            users::delete(&mut store, caller.idx, &target, confirm, now)
+                .map(|removed| json!({ "deletedRooms": removed })),
+        )
     }
 
     /// Activates or deactivates a user (admins)

@@ -94,7 +94,8 @@ pub struct Reloaded {
 pub enum ClockResponse {
     #[oai(status = 200)]
     Ok(Json<ClockState>),
-    /// Neither `now` nor `nowMs`, or an unparseable `now`.
+    /// Neither `now` nor `nowMs`, an unparseable `now`, or an instant outside JavaScript's
+    /// dates (±8.64e15 ms from the epoch).
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
     /// Test control is off.
@@ -145,6 +146,21 @@ fn off() -> Json<ErrorBody> {
         "Test control is off: start the reference server with --test-control",
         "error-test-control-off",
     ))
+}
+
+/// The farthest instant from the epoch a JavaScript `Date` holds, in milliseconds either way.
+const DATE_RANGE_MS: i64 = 8_640_000_000_000_000;
+
+/// Refuses a clock outside JavaScript's dates, which Rocket.Chat could not represent.
+fn within_dates(ms: i64) -> Result<(), ErrorBody> {
+    if (-DATE_RANGE_MS..=DATE_RANGE_MS).contains(&ms) {
+        Ok(())
+    } else {
+        Err(ErrorBody::typed(
+            format!("the clock must stay within -{DATE_RANGE_MS} and {DATE_RANGE_MS} ms from the epoch (JavaScript's dates); {ms} is outside"),
+            "error-invalid-date",
+        ))
+    }
 }
 
 fn version_state(state: &AppState) -> VersionState {
@@ -199,6 +215,9 @@ impl ControlApi {
                 return ClockResponse::BadRequest(Json(ErrorBody::new("give now or nowMs")))
             }
         };
+        if let Err(e) = within_dates(at) {
+            return ClockResponse::BadRequest(Json(e));
+        }
         state.clock.set(at);
         ClockResponse::Ok(Json(clock_state(&state)))
     }
@@ -212,6 +231,10 @@ impl ControlApi {
     ) -> ClockResponse {
         if !state.test_control {
             return ClockResponse::Off(off());
+        }
+        let to = state.clock.now().checked_add(body.ms).unwrap_or(i64::MAX);
+        if let Err(e) = within_dates(to) {
+            return ClockResponse::BadRequest(Json(e));
         }
         state.clock.advance(body.ms);
         ClockResponse::Ok(Json(clock_state(&state)))

@@ -1,6 +1,7 @@
 /*!
-The HTTP layer: the OpenAPI service, its document, Swagger UI, and the error envelope for
-everything poem itself refuses (unknown paths, wrong methods, bodies that are not JSON).
+The HTTP layer: the OpenAPI service, its document, Swagger UI, the error envelope for
+everything poem itself refuses (unknown paths, wrong methods, bodies that are not JSON), and the
+headers as Rocket.Chat sends them (`Content-Type: application/json` exactly, `Allow` on a 405).
 
 Handlers are thin: they read the request, call the rules ([`crate::presence`],
 [`crate::accounts`]) under the store's lock, and write the answer.
@@ -18,11 +19,18 @@ pub mod directory;
 pub mod info;
 pub mod presence;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use poem::{
-    endpoint::make_sync, http::StatusCode, middleware::SetHeader, web::Html, Endpoint, EndpointExt,
-    Route,
+    endpoint::make_sync,
+    http::{
+        header::{ALLOW, CONTENT_TYPE},
+        HeaderValue, StatusCode,
+    },
+    middleware::SetHeader,
+    web::Html,
+    Endpoint, EndpointExt, Route,
 };
 use poem_openapi::{OpenApiService, Tags};
 use serde_json::{json, Value};
@@ -239,6 +247,7 @@ async fn envelope(err: poem::Error) -> poem::Response {
 /// The whole server: the API, `/openapi.json`, Swagger UI at `/docs`.
 pub fn app(state: Arc<AppState>) -> impl Endpoint<Output = poem::Response> {
     let document = document();
+    let allowed = Arc::new(allowed_methods(&document));
     let ui = swagger_ui_html();
     Route::new()
         .nest("/", service())
@@ -254,4 +263,50 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint<Output = poem::Response> {
         .data(state)
         .with(SetHeader::new().overriding("Cache-Control", "no-store"))
         .catch_all_error(envelope)
+        .around(move |endpoint, req| {
+            let allowed = allowed.clone();
+            async move {
+                let path = req.uri().path().to_owned();
+                let mut response = endpoint.call(req).await?;
+                as_rocket_chat_sends_it(&mut response, allowed.get(&path));
+                Ok(response)
+            }
+        })
+}
+
+/// The methods each path of the document answers, as an `Allow` header value.
+fn allowed_methods(document: &str) -> HashMap<String, String> {
+    let doc: Value = serde_json::from_str(document).expect("the document is JSON");
+    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
+        return HashMap::new();
+    };
+    paths
+        .iter()
+        .map(|(path, operations)| {
+            let methods: Vec<String> = operations
+                .as_object()
+                .into_iter()
+                .flat_map(|o| o.keys())
+                .map(|m| m.to_ascii_uppercase())
+                .collect();
+            (path.clone(), methods.join(", "))
+        })
+        .collect()
+}
+
+/// Headers as Rocket.Chat sends them: JSON as exactly `application/json` (poem's `Json` adds
+/// `; charset=utf-8`, which Rocket.Chat's own tests refuse), and `Allow` on every 405.
+fn as_rocket_chat_sends_it(response: &mut poem::Response, allowed: Option<&String>) {
+    let headers = response.headers_mut();
+    let charset_json = headers
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json;"));
+    if charset_json {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        if let Some(value) = allowed.and_then(|a| HeaderValue::from_str(a).ok()) {
+            response.headers_mut().insert(ALLOW, value);
+        }
+    }
 }

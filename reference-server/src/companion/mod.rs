@@ -39,8 +39,13 @@ pub const UNAUTHORIZED: &str =
 impl RcError {
     /// A `Meteor.Error(code, reason, details)` as the REST layer renders it.
     pub fn meteor(code: &str, reason: impl std::fmt::Display, details: Option<Value>) -> Self {
+        let reason = reason.to_string();
         RcError::BadRequest {
-            error: format!("{reason} [{code}]"),
+            error: if reason.is_empty() {
+                format!("[{code}]")
+            } else {
+                format!("{reason} [{code}]")
+            },
             error_type: Some(code.to_owned()),
             details,
         }

@@ -403,6 +403,96 @@ pub fn add_rooms(
         .collect())
 }
 
+/// The rooms (channels, groups, teams' main rooms) a user is the only owner of, by name, as
+/// Rocket.Chat's `users.delete` reports them: those with other members need a new owner, those
+/// without are removed.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SingleOwned {
+    /// `(_id, name)` of each room.
+    pub change_owner: Vec<(String, String)>,
+    pub remove: Vec<(String, String)>,
+}
+
+impl SingleOwned {
+    pub fn is_empty(&self) -> bool {
+        self.change_owner.is_empty() && self.remove.is_empty()
+    }
+
+    /// `{"shouldChangeOwner": [names], "shouldBeRemoved": [names]}`.
+    pub fn details(&self) -> Value {
+        let names = |rooms: &[(String, String)]| -> Vec<String> {
+            rooms.iter().map(|(_, name)| name.clone()).collect()
+        };
+        json!({
+            "shouldChangeOwner": names(&self.change_owner),
+            "shouldBeRemoved": names(&self.remove),
+        })
+    }
+}
+
+/// The rooms `user` created (the reference server's one owner of a room), direct messages aside.
+pub fn single_owned(store: &Store, user: UserIdx) -> SingleOwned {
+    let mut out = SingleOwned::default();
+    for (_, room) in store.rooms() {
+        if room.created_by != Some(user) || room.t == RoomType::Direct {
+            continue;
+        }
+        let entry = (room.id.clone(), room.name.clone());
+        if room.members.iter().any(|&m| m != user) {
+            out.change_owner.push(entry);
+        } else {
+            out.remove.push(entry);
+        }
+    }
+    out
+}
+
+/// Gives up `user`'s rooms as `users.delete` with `confirmRelinquish` does: a room with other
+/// members passes to the first of them (a team's main room takes the team along); a room
+/// without is removed (a team's main room with its team, whose other rooms leave the team).
+pub fn relinquish(store: &mut Store, user: UserIdx, owned: SingleOwned, now: Millis) {
+    for (id, _) in owned.change_owner {
+        let Some(mut room) = store.room_idx(&id).and_then(|idx| store.remove_room(idx)) else {
+            continue;
+        };
+        let heir = room.members.iter().copied().find(|&m| m != user);
+        room.created_by = heir;
+        let team_id = room.team_main.then(|| room.team_id.clone()).flatten();
+        let idx = store
+            .insert_room(room)
+            .expect("the room's own name and id are free again");
+        if let Some(mut team) = team_id.and_then(|id| store.remove_team(&id)) {
+            team.created_by = heir;
+            team.main_room = idx;
+            store
+                .insert_team(team)
+                .expect("the team's name and id are free again");
+        }
+    }
+    // Looked up by id each time: re-filing a room under no team moves it in the store.
+    for (id, _) in owned.remove {
+        let Some(idx) = store.room_idx(&id) else {
+            continue;
+        };
+        let team_id = store
+            .room(idx)
+            .filter(|r| r.team_main)
+            .and_then(|r| r.team_id.clone());
+        if let Some(team_id) = team_id {
+            let rooms: Vec<RoomIdx> = store
+                .rooms()
+                .filter(|(i, r)| *i != idx && r.team_id.as_deref() == Some(team_id.as_str()))
+                .map(|(i, _)| i)
+                .collect();
+            for room in rooms {
+                set_team(store, room, None);
+            }
+            store.remove_team(&team_id);
+        }
+        remove_room_touching_members(store, idx, now);
+    }
+}
+
 /// Re-files a room under a team (or none). Its position in the store may change.
 fn set_team(store: &mut Store, idx: RoomIdx, team_id: Option<String>) -> RoomIdx {
     let mut room = store.remove_room(idx).expect("the room exists");

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::{is_valid_email, is_valid_name, require, RcError, UserRef};
+use super::{is_valid_email, is_valid_name, require, rooms, RcError, UserRef};
 use crate::model::{self, Email, Status, User, UserIdx, UserKind};
 use crate::permissions::Permission;
 use crate::secret;
@@ -135,12 +135,35 @@ pub fn create(
     Ok(idx)
 }
 
-/// Deletes a user (admins: `delete-user`).
-pub fn delete(store: &mut Store, actor: UserIdx, target: &UserRef) -> Result<(), RcError> {
+/// Deletes a user (admins: `delete-user`). The only owner of rooms is refused with
+/// `user-last-owner` and the rooms' names, unless `confirm_relinquish`: then those rooms pass to
+/// another member or, without one, are removed
+/// (docs/contract/auth-and-errors.md#companion.users.delete). Answers the `_id`s of the rooms
+/// removed.
+pub fn delete(
+    store: &mut Store,
+    actor: UserIdx,
+    target: &UserRef,
+    confirm_relinquish: bool,
+    now: Millis,
+) -> Result<Vec<String>, RcError> {
     require(store, actor, Permission::DeleteUser)?;
     let idx = target.resolve(store)?;
+    let owned = rooms::single_owned(store, idx);
+    let mut removed = Vec::new();
+    if !owned.is_empty() {
+        if !confirm_relinquish {
+            return Err(RcError::meteor(
+                "user-last-owner",
+                "",
+                Some(owned.details()),
+            ));
+        }
+        removed = owned.remove.iter().map(|(id, _)| id.clone()).collect();
+        rooms::relinquish(store, idx, owned, now);
+    }
     store.remove_user(idx);
-    Ok(())
+    Ok(removed)
 }
 
 /// Activates or deactivates a user (admins: `edit-other-user-active-status`). Deactivation
@@ -333,7 +356,8 @@ fn parse_status(s: &str) -> Option<Status> {
     }
 }
 
-/// `users.getStatus`: `{_id, status, message?, connectionStatus, statusSource?, statusExpiresAt?}`.
+/// `users.getStatus`: `{_id, status, message?, connectionStatus, statusSource?, statusExpiresAt?}`;
+/// `message` (the status text) only for the caller's own status, as Rocket.Chat answers.
 pub fn status_of(store: &Store, actor: UserIdx, target: &UserRef) -> Result<Value, RcError> {
     let idx = if target.is_given() {
         target.resolve(store)?
@@ -343,7 +367,7 @@ pub fn status_of(store: &Store, actor: UserIdx, target: &UserRef) -> Result<Valu
     let user = store.user(idx).ok_or_else(RcError::invalid_user)?;
     let mut out =
         json!({"_id": user.id, "status": user.status.as_str(), "connectionStatus": "offline"});
-    if let Some(text) = &user.status_text {
+    if let (true, Some(text)) = (idx == actor, &user.status_text) {
         out["message"] = json!(text);
     }
     if let Some(source) = &user.status_source {
@@ -760,9 +784,12 @@ mod tests {
             user_id: Some("plain".into()),
             username: None,
         };
-        delete(&mut s, admin, &target).unwrap();
+        delete(&mut s, admin, &target, false, NOW).unwrap();
         assert!(s.user_idx("plain").is_none());
         assert!(s.room(0).unwrap().members.is_empty());
-        assert_eq!(delete(&mut s, admin, &target), Err(RcError::invalid_user()));
+        assert_eq!(
+            delete(&mut s, admin, &target, false, NOW),
+            Err(RcError::invalid_user())
+        );
     }
 }

@@ -49,6 +49,7 @@ pub struct Harness {
 #[derive(Debug)]
 pub struct Reply {
     pub status: u16,
+    pub headers: poem::http::HeaderMap,
     pub content_type: String,
     pub raw: String,
     pub body: Value,
@@ -119,6 +120,7 @@ impl Harness {
         };
         let resp = self.app.get_response(req).await;
         let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
         let content_type = resp
             .headers()
             .get("content-type")
@@ -128,6 +130,7 @@ impl Harness {
         let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
         Reply {
             status,
+            headers,
             content_type,
             raw,
             body,

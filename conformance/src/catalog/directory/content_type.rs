@@ -11,17 +11,35 @@ pub(super) fn add(out: &mut Vec<Check>) {
         &["errors.content-type"],
         json,
     ));
+    out.push(check(
+        "directory/content-type/exactly-application-json",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "A success, a 400 and a 401 say Content-Type: application/json exactly, without a charset, as Rocket.Chat's own end-to-end tests require.",
+        &["errors.content-type.exact", "errors.content-type"],
+        exactly,
+    ));
+}
+
+/// A success, a 400 and a 401.
+fn requests(ctx: &Ctx) -> [(Req, Auth); 3] {
+    [
+        (ctx.dir_req(&DirQuery::of("users"), &[]), Auth::Caller),
+        (ctx.dir_req(&DirQuery::of("invalid"), &[]), Auth::Caller),
+        (Req::get(DIRECTORY), Auth::None),
+    ]
 }
 
 pub(super) fn json(ctx: &mut Ctx) -> Result<(), Verdict> {
-    let ok = ctx.dir_req(&DirQuery::of("users"), &[]);
-    let bad = ctx.dir_req(&DirQuery::of("invalid"), &[]);
-    for (req, auth) in [
-        (ok, Auth::Caller),
-        (bad, Auth::Caller),
-        (Req::get(DIRECTORY), Auth::None),
-    ] {
+    for (req, auth) in requests(ctx) {
         json_media_type(&ctx.send(req, &auth)?)?;
+    }
+    Ok(())
+}
+
+pub(super) fn exactly(ctx: &mut Ctx) -> Result<(), Verdict> {
+    for (req, auth) in requests(ctx) {
+        exactly_application_json(&ctx.send(req, &auth)?)?;
     }
     Ok(())
 }

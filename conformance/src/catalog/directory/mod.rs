@@ -29,7 +29,9 @@ use crate::shape::{
 use crate::versions::{Line, Lines};
 use crate::vocabulary::{Level, Needs, Verdict};
 
-use super::expect::{items_within, json_media_type, keys_within, page_arithmetic};
+use super::expect::{
+    exactly_application_json, items_within, json_media_type, keys_within, page_arithmetic,
+};
 
 /// Keys a channel or team item may carry (docs/contract/directory.md#directory.channels.projection;
 /// `usernames` is in the documentation page's example).

@@ -11,16 +11,35 @@ pub(super) fn add(out: &mut Vec<Check>) {
         &["errors.content-type"],
         json,
     ));
+    out.push(check(
+        "presence/content-type/exactly-application-json",
+        Level::Should,
+        Needs::CREDENTIALS,
+        "A success, a 400 and a 401 say Content-Type: application/json exactly, without a charset, as Rocket.Chat's own end-to-end tests require.",
+        &["errors.content-type.exact", "errors.content-type"],
+        exactly,
+    ));
 }
 
-pub(super) fn json(ctx: &mut Ctx) -> Result<(), Verdict> {
-    let reqs = [
+/// A success, a 400 (from 8.4; an ignored parameter before) and a 401.
+fn requests() -> [(Req, Auth); 3] {
+    [
         (Req::get(PRESENCE), Auth::Caller),
         (Req::get(PRESENCE).q("foo", "1"), Auth::Caller),
         (Req::get(PRESENCE), Auth::None),
-    ];
-    for (req, auth) in reqs {
+    ]
+}
+
+pub(super) fn json(ctx: &mut Ctx) -> Result<(), Verdict> {
+    for (req, auth) in requests() {
         json_media_type(&ctx.send(req, &auth)?)?;
+    }
+    Ok(())
+}
+
+pub(super) fn exactly(ctx: &mut Ctx) -> Result<(), Verdict> {
+    for (req, auth) in requests() {
+        exactly_application_json(&ctx.send(req, &auth)?)?;
     }
     Ok(())
 }

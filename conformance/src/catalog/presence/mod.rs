@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{json, Value};
 
 use super::check;
-use super::expect::{items_within, json_media_type, keys_within};
+use super::expect::{exactly_application_json, items_within, json_media_type, keys_within};
 use super::Check;
 use crate::context::{
     ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
