@@ -252,3 +252,25 @@ async fn the_clock_stays_within_javascripts_dates() {
     assert_eq!(r.status, 400);
     assert_eq!(h.now(), NOW, "unchanged");
 }
+
+#[tokio::test]
+async fn offsets_beyond_64_bits_are_echoed_as_rocket_chat_parses_them() {
+    let h = Harness::presence();
+    let r = h
+        .get_as(
+            ADMIN,
+            "/api/v1/directory?type=users&offset=100000000000000000000",
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+    assert_eq!(r.body["result"], json!([]), "beyond the matches");
+    assert_eq!(r.body["offset"].as_f64(), Some(1e20));
+    let r = h
+        .get_as(
+            ADMIN,
+            "/api/v1/directory?type=users&offset=-9223372036854775808",
+        )
+        .await;
+    assert_eq!(r.body["offset"].as_f64(), Some(-9.223372036854776e18));
+    assert!(r.body["total"].as_u64().unwrap() > 0 && r.body["count"] == r.body["total"]);
+}

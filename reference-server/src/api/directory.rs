@@ -88,7 +88,7 @@ pub struct DirectoryBody {
     /// How many items `result` holds.
     pub count: u64,
     /// The `offset` asked for, as parsed (a negative one is echoed but skips nothing).
-    pub offset: i64,
+    pub offset: f64,
     /// How many items match, regardless of paging.
     pub total: u64,
     pub success: bool,
@@ -194,12 +194,14 @@ impl DirectoryApi {
         /// enabled). Wins over `query.workspace` when not empty.
         #[oai(name = "workspace")]
         _workspace: Documented<String>,
-        /// Page size: default 50, at most 100; 0 or negative gives 10 (the seed's example: 1).
+        /// Page size: default 50, at most 100; 0 or negative gives 10 (the seed's example: 1). A
+        /// number, read as JavaScript's `parseInt` reads it (`2.9` is 2, `1e2` is 100).
         #[oai(name = "count")]
-        _count: Documented<i64>,
-        /// Matches to skip; echoed in the answer (the seed's example: 2).
+        _count: Documented<f64>,
+        /// Matches to skip; echoed in the answer (the seed's example: 2). A number, read as
+        /// JavaScript's `parseInt` reads it; beyond the matches the page is empty.
         #[oai(name = "offset")]
-        _offset: Documented<i64>,
+        _offset: Documented<f64>,
         /// A JSON object with one key and the value 1 (ascending) or -1 (descending), e.g.
         /// `{"name": 1}`.
         #[oai(name = "sort")]

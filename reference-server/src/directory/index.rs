@@ -826,7 +826,7 @@ mod tests {
         let mut ana = user("a1", "ana", Status::Online, 1);
         index.upsert_user(0, &ana);
         let page = |index: &DirectoryIndex, u: &User| {
-            let bytes = index.user_items().page(&[0], |_| Some(u), false, 0, 1);
+            let bytes = index.user_items().page(&[0], |_| Some(u), false, 0.0, 1);
             String::from_utf8(bytes.to_vec()).unwrap()
         };
         assert!(page(&index, &ana).contains(r#""username":"ana""#));

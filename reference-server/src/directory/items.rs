@@ -142,7 +142,7 @@ impl UserItems {
         idxs: &[UserIdx],
         user: impl Fn(UserIdx) -> Option<&'a User>,
         with_emails: bool,
-        offset: i64,
+        offset: f64,
         total: usize,
     ) -> Bytes {
         let kept = self.kept.read();
@@ -156,7 +156,11 @@ impl UserItems {
         out.extend_from_slice(b"{\"count\":");
         out.extend_from_slice(numbers.format(count).as_bytes());
         out.extend_from_slice(b",\"offset\":");
-        out.extend_from_slice(numbers.format(offset).as_bytes());
+        out.extend_from_slice(
+            super::params::js_integer_json(offset)
+                .to_string()
+                .as_bytes(),
+        );
         out.extend_from_slice(b",\"result\":[");
         let mut written = Vec::new();
         let mut first = true;
@@ -294,7 +298,7 @@ mod tests {
 
     fn page_of(items: &UserItems, users: &[User], with_emails: bool) -> String {
         let idxs: Vec<UserIdx> = (0..users.len() as UserIdx).collect();
-        let page = items.page(&idxs, |i| users.get(i as usize), with_emails, -3, 17);
+        let page = items.page(&idxs, |i| users.get(i as usize), with_emails, -3.0, 17);
         String::from_utf8(page.to_vec()).unwrap()
     }
 
@@ -317,13 +321,13 @@ mod tests {
                 map_built(&users, with_emails)
             );
         }
-        let empty = items.page(&[], |_| None, false, 0, 0);
+        let empty = items.page(&[], |_| None, false, 0.0, 0);
         assert_eq!(
             &empty[..],
             br#"{"count":0,"offset":0,"result":[],"success":true,"total":0}"#
         );
         // A position without a user (none is ever listed) is left out, and counted out.
-        let some = items.page(&[7, 1], |i| users.get(i as usize), false, -3, 17);
+        let some = items.page(&[7, 1], |i| users.get(i as usize), false, -3.0, 17);
         let only = map_built(&users[1..2], false);
         assert_eq!(String::from_utf8(some.to_vec()).unwrap(), only);
     }

@@ -289,16 +289,16 @@ fn parse_query(raw: &str) -> Result<InnerQuery, DirectoryError> {
 
 /// `parseInt(String(n))` for a JavaScript number: truncation, except that numbers JavaScript
 /// prints in exponent form (`1e+21`, `1e-7`) give their leading digit.
-pub fn js_parse_int(n: f64) -> i64 {
+pub fn js_parse_int(n: f64) -> f64 {
     let a = n.abs();
     if a == 0.0 {
-        return 0;
+        return 0.0;
     }
     let magnitude = if !(1e-6..1e21).contains(&a) {
         let s = format!("{a:e}");
-        i64::from(s.as_bytes()[0] - b'0')
+        f64::from(s.as_bytes()[0] - b'0')
     } else {
-        a.trunc() as i64
+        a.trunc()
     };
     if n < 0.0 {
         -magnitude
@@ -308,12 +308,24 @@ pub fn js_parse_int(n: f64) -> i64 {
 }
 
 /// Where a page starts and how long it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Paging {
     pub skip: usize,
     pub limit: usize,
-    /// The `offset` echoed in the answer (may be negative).
-    pub offset: i64,
+    /// The `offset` echoed in the answer: JavaScript's `parseInt` of it, an integral number that
+    /// may be negative or beyond 64 bits.
+    pub offset: f64,
+}
+
+/// A JSON number as JavaScript would send an integral `f64`: plain digits while exact (below
+/// 2^53), else the shortest form that reads back the same value (`1e+20`).
+pub fn js_integer_json(n: f64) -> serde_json::Number {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    if n.abs() < EXACT {
+        serde_json::Number::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).unwrap_or_else(|| serde_json::Number::from(0))
+    }
 }
 
 /// Rocket.Chat's arithmetic: `count` absent → `API_Default_Count`; above
@@ -325,14 +337,13 @@ pub fn paging(
     default_count: i64,
     upper_limit: i64,
 ) -> Paging {
-    let offset = offset.map_or(0, js_parse_int);
-    let mut count = count.map_or(default_count, js_parse_int);
-    if count > upper_limit {
-        count = upper_limit;
-    }
-    let limit = if count > 0 { count as usize } else { 10 };
+    let offset = offset.map_or(0.0, js_parse_int);
+    let count = count.map_or(default_count as f64, js_parse_int);
+    let count = count.min(upper_limit as f64);
+    let limit = if count > 0.0 { count as usize } else { 10 };
     Paging {
-        skip: offset.max(0) as usize,
+        // `as` saturates: an offset beyond the collection skips everything.
+        skip: offset.max(0.0) as usize,
         limit,
         offset,
     }
@@ -502,13 +513,24 @@ mod tests {
 
     #[test]
     fn parse_int_of_a_number_is_javascripts() {
-        assert_eq!(js_parse_int(1.9), 1);
-        assert_eq!(js_parse_int(-1.9), -1);
-        assert_eq!(js_parse_int(-0.5), 0);
-        assert_eq!(js_parse_int(1e21), 1);
-        assert_eq!(js_parse_int(2.5e22), 2);
-        assert_eq!(js_parse_int(1e-7), 1);
-        assert_eq!(js_parse_int(123.0), 123);
+        assert_eq!(js_parse_int(1.9), 1.0);
+        assert_eq!(js_parse_int(-1.9), -1.0);
+        assert_eq!(js_parse_int(-0.5), 0.0);
+        assert_eq!(js_parse_int(1e21), 1.0);
+        assert_eq!(js_parse_int(2.5e22), 2.0);
+        assert_eq!(js_parse_int(1e-7), 1.0);
+        assert_eq!(js_parse_int(123.0), 123.0);
+        assert_eq!(js_parse_int(1e20), 1e20);
+    }
+
+    #[test]
+    fn offsets_beyond_64_bits_are_echoed_as_javascript_numbers() {
+        assert_eq!(js_integer_json(-3.0).to_string(), "-3");
+        assert_eq!(js_integer_json(1e20).as_f64(), Some(1e20));
+        let min = js_integer_json(-9_223_372_036_854_775_808.0);
+        assert_eq!(min.as_f64(), Some(-9.223372036854776e18));
+        let p = paging(None, Some(1e20), 50, 100);
+        assert_eq!((p.skip, p.offset), (usize::MAX, 1e20));
     }
 
     #[test]
@@ -519,7 +541,7 @@ mod tests {
             Paging {
                 skip: 0,
                 limit: 50,
-                offset: 0
+                offset: 0.0
             }
         );
         assert_eq!(p(Some(500.0), None).limit, 100);
@@ -531,7 +553,7 @@ mod tests {
             Paging {
                 skip: 0,
                 limit: 50,
-                offset: -3
+                offset: -3.0
             }
         );
         assert_eq!(
@@ -539,7 +561,7 @@ mod tests {
             Paging {
                 skip: 1,
                 limit: 50,
-                offset: 1
+                offset: 1.0
             }
         );
     }

@@ -212,7 +212,7 @@ pub fn answer(
     let body = json!({
         "result": result,
         "count": page.items.len(),
-        "offset": paging.offset,
+        "offset": super::params::js_integer_json(paging.offset),
         "total": page.total,
         "success": true,
     });
