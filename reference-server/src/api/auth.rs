@@ -20,6 +20,7 @@ use crate::time;
 /// `resume` with an existing token instead.
 #[derive(Debug, Clone, Object)]
 #[oai(example)]
+#[oai(skip_serializing_if_is_none)]
 pub struct LoginRequestBody {
     pub user: Option<Value>,
     pub username: Option<String>,

@@ -222,6 +222,10 @@ pub struct CompanionApi;
 #[OpenApi]
 impl CompanionApi {
     /// The caller's own user
+    ///
+    /// The user the credentials belong to, as Rocket.Chat's `getUserInfo()` shows it: the user's
+    /// fields at the top level with `settings` (`profile`, `preferences`), `email` and `"success":
+    /// true`.
     #[oai(
         path = "/api/v1/me",
         method = "get",
@@ -460,6 +464,9 @@ impl CompanionApi {
     }
 
     /// Creates a public channel
+    ///
+    /// Body `name`, optional `members` (usernames), `readOnly` and `extraData.teamId` (a channel
+    /// inside that team). The caller owns it; members' `_updatedAt` moves.
     #[oai(
         path = "/api/v1/channels.create",
         method = "post",
@@ -476,6 +483,9 @@ impl CompanionApi {
     }
 
     /// Deletes a public channel
+    ///
+    /// Body `roomId` or `roomName`; its owner or an admin. A team's main room is deleted with
+    /// `teams.delete`.
     #[oai(
         path = "/api/v1/channels.delete",
         method = "post",
@@ -492,6 +502,9 @@ impl CompanionApi {
     }
 
     /// Adds users to a public channel
+    ///
+    /// Body `roomId` or `roomName` and `userId` or `userIds`; its owner or an admin. Each new
+    /// member's `_updatedAt` moves.
     #[oai(
         path = "/api/v1/channels.invite",
         method = "post",
@@ -520,6 +533,9 @@ impl CompanionApi {
     }
 
     /// Creates a private group
+    ///
+    /// Body `name`, optional `members` (usernames) and `readOnly`. The caller owns it and is its
+    /// first member.
     #[oai(
         path = "/api/v1/groups.create",
         method = "post",
@@ -536,6 +552,8 @@ impl CompanionApi {
     }
 
     /// Deletes a private group
+    ///
+    /// Body `roomId` or `roomName`; its owner or an admin.
     #[oai(
         path = "/api/v1/groups.delete",
         method = "post",
@@ -552,6 +570,9 @@ impl CompanionApi {
     }
 
     /// Creates a team with its main room
+    ///
+    /// Body `name`, `type` (0 public, 1 private) and optional `members` (user `_id`s). The caller
+    /// owns the team and its main room.
     #[oai(
         path = "/api/v1/teams.create",
         method = "post",
@@ -616,6 +637,9 @@ impl CompanionApi {
     }
 
     /// Moves rooms into a team
+    ///
+    /// Body `teamId` or `teamName` and `rooms` (room `_id`s, none already in a team); the team's
+    /// owner or an admin.
     #[oai(
         path = "/api/v1/teams.addRooms",
         method = "post",

@@ -187,7 +187,13 @@ pub struct ControlApi;
 #[OpenApi(prefix_path = "/test-control", tag = "ApiTags::TestControl")]
 impl ControlApi {
     /// Reads the server's clock
-    #[oai(path = "/clock", method = "get")]
+    ///
+    /// The server's now, and whether the clock is stopped.
+    #[oai(
+        path = "/clock",
+        method = "get",
+        operation_id = "get-test-control-clock"
+    )]
     async fn get_clock(&self, state: Data<&Arc<AppState>>) -> ClockResponse {
         if !state.test_control {
             return ClockResponse::Off(off());
@@ -196,7 +202,14 @@ impl ControlApi {
     }
 
     /// Stops the server's clock at an instant
-    #[oai(path = "/clock", method = "put")]
+    ///
+    /// Give `now` (ISO 8601) or `nowMs` (milliseconds since the epoch), within JavaScript's dates
+    /// (±8.64e15 ms).
+    #[oai(
+        path = "/clock",
+        method = "put",
+        operation_id = "put-test-control-clock"
+    )]
     async fn set_clock(&self, state: Data<&Arc<AppState>>, body: Json<SetClock>) -> ClockResponse {
         if !state.test_control {
             return ClockResponse::Off(off());
@@ -223,7 +236,14 @@ impl ControlApi {
     }
 
     /// Moves the server's clock
-    #[oai(path = "/clock/advance", method = "post")]
+    ///
+    /// By `ms` milliseconds (negative goes back); a running clock stops first. The result must stay
+    /// within JavaScript's dates.
+    #[oai(
+        path = "/clock/advance",
+        method = "post",
+        operation_id = "post-test-control-clock-advance"
+    )]
     async fn advance_clock(
         &self,
         state: Data<&Arc<AppState>>,
@@ -241,7 +261,13 @@ impl ControlApi {
     }
 
     /// Lets the server's clock follow the system time again
-    #[oai(path = "/clock", method = "delete")]
+    ///
+    /// The clock runs again from the system time; the data stays.
+    #[oai(
+        path = "/clock",
+        method = "delete",
+        operation_id = "delete-test-control-clock"
+    )]
     async fn resume_clock(&self, state: Data<&Arc<AppState>>) -> ClockResponse {
         if !state.test_control {
             return ClockResponse::Off(off());
@@ -251,7 +277,13 @@ impl ControlApi {
     }
 
     /// Reads the settings
-    #[oai(path = "/settings", method = "get")]
+    ///
+    /// The Rocket.Chat settings the two endpoints read, under their Rocket.Chat names.
+    #[oai(
+        path = "/settings",
+        method = "get",
+        operation_id = "get-test-control-settings"
+    )]
     async fn get_settings(&self, state: Data<&Arc<AppState>>) -> SettingsResponse {
         if !state.test_control {
             return SettingsResponse::Off(off());
@@ -266,7 +298,11 @@ impl ControlApi {
     /// Changes settings
     ///
     /// Only the settings named in the body change.
-    #[oai(path = "/settings", method = "patch")]
+    #[oai(
+        path = "/settings",
+        method = "patch",
+        operation_id = "patch-test-control-settings"
+    )]
     async fn patch_settings(
         &self,
         state: Data<&Arc<AppState>>,
@@ -284,7 +320,14 @@ impl ControlApi {
     }
 
     /// Reads the Rocket.Chat release the server behaves as
-    #[oai(path = "/version", method = "get")]
+    ///
+    /// The release `GET /api/info` reports and its version line (`5.x`, `6.x`, `7.0-8.3`, `8.4`,
+    /// `8.5` or `8.6+`).
+    #[oai(
+        path = "/version",
+        method = "get",
+        operation_id = "get-test-control-version"
+    )]
     async fn get_version(&self, state: Data<&Arc<AppState>>) -> VersionResponse {
         if !state.test_control {
             return VersionResponse::Off(off());
@@ -296,7 +339,11 @@ impl ControlApi {
     ///
     /// Every version-dependent rule follows the new release from the next request on, and
     /// `GET /api/info` reports it. The data stays as it is.
-    #[oai(path = "/version", method = "put")]
+    #[oai(
+        path = "/version",
+        method = "put",
+        operation_id = "put-test-control-version"
+    )]
     async fn set_version(
         &self,
         state: Data<&Arc<AppState>>,
@@ -320,7 +367,11 @@ impl ControlApi {
     ///
     /// `bytes` (default 1024, at most 64 MiB) bytes of JSON, built once and answered from memory:
     /// the fastest answer this server can give, against which the real endpoints are compared.
-    #[oai(path = "/baseline", method = "get")]
+    #[oai(
+        path = "/baseline",
+        method = "get",
+        operation_id = "get-test-control-baseline"
+    )]
     async fn baseline(
         &self,
         state: Data<&Arc<AppState>>,
@@ -350,7 +401,11 @@ impl ControlApi {
     ///
     /// Replaces all data with the fixture file's, read again from disk; relative times in it
     /// count from the server's clock now. If the file is invalid, the data stays as it was.
-    #[oai(path = "/fixtures/reload", method = "post")]
+    #[oai(
+        path = "/fixtures/reload",
+        method = "post",
+        operation_id = "post-test-control-fixtures-reload"
+    )]
     async fn reload(&self, state: Data<&Arc<AppState>>) -> ReloadResponse {
         if !state.test_control {
             return ReloadResponse::Off(off());

@@ -222,7 +222,7 @@ impl DirectoryApi {
     }
 }
 
-/// The example answers of Rocket.Chat's documentation page for `directory`, verbatim
+/// The example answers of Rocket.Chat's documentation page for `directory`, as this server sends them
 /// (docs/contract/directory.md#directory.envelope).
 pub fn seed_examples() -> Value {
     serde_json::json!({
@@ -241,13 +241,13 @@ pub fn seed_examples() -> Value {
             }
         },
         "channels": {
-            "summary": "query={\"text\": \"gene\", \"type\": \"channels\"}&count=1&offset=2 (seed example; this server omits `usernames`, see docs/directory.md in the repository)",
+            "summary": "query={\"text\": \"gene\", \"type\": \"channels\"}&count=1&offset=2 (the documentation page's example, with the `t` this server sends and without the `usernames` Rocket.Chat no longer returns: docs/contract/directory.md#directory.channels.types)",
             "value": {
                 "result": [{
                     "_id": "GENERAL",
+                    "t": "c",
                     "ts": "2018-05-15T19:10:54.689Z",
-                    "name": "general",
-                    "usernames": ["rocketchat.internal.admin.test", "editedusernameuser.test.1526941091574"]
+                    "name": "general"
                 }],
                 "count": 1, "offset": 2, "total": 4, "success": true
             }

@@ -98,11 +98,39 @@ pub fn document() -> String {
     let generated = service().spec();
     let mut doc: Value = serde_json::from_str(&generated).expect("poem-openapi writes JSON");
     require_both_auth_headers(&mut doc);
+    open_operations_need_no_credentials(&mut doc);
+    describe_the_server(&mut doc);
     normalise_json_media_types(&mut doc);
     attach_seed_examples(&mut doc);
     let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
     text.push('\n');
     text
+}
+
+/// Says `security: []` on the operations that need no credentials (`/api/info`, login, test
+/// control), so that linters and generators do not read them as undecided.
+fn open_operations_need_no_credentials(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|p| p.values_mut())
+        .filter_map(Value::as_object_mut)
+    {
+        operation.entry("security").or_insert_with(|| json!([]));
+    }
+}
+
+/// Where the server is (relative: the document is served by the server it describes, on any
+/// port) and under which licence the project is published.
+fn describe_the_server(doc: &mut Value) {
+    doc["servers"] = json!([{
+        "url": "/",
+        "description": "The reference server that serves this document (by default http://127.0.0.1:3000)"
+    }]);
+    doc["info"]["license"] = json!({"name": "MIT", "url": "https://opensource.org/licenses/MIT"});
 }
 
 /// Rewrites `security: [{AuthToken: []}, {UserId: []}]` (either) into
