@@ -64,9 +64,16 @@ fn every_authenticated_operation_requires_both_headers_in_one_requirement() {
         &doc["paths"]["/api/info"]["get"],
         &doc["paths"]["/test-control/clock"]["get"],
     ] {
-        assert_eq!(open["security"], serde_json::json!([]), "needs no credentials");
+        assert_eq!(
+            open["security"],
+            serde_json::json!([]),
+            "needs no credentials"
+        );
     }
-    assert_eq!(doc["servers"][0]["url"], "/", "relative: the server serves it on any port");
+    assert_eq!(
+        doc["servers"][0]["url"], "/",
+        "relative: the server serves it on any port"
+    );
 }
 
 #[test]
