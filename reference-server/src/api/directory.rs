@@ -27,7 +27,9 @@ pub struct DirectoryEmail {
 pub struct DirectoryUser {
     #[oai(rename = "_id")]
     pub id: String,
-    pub username: Option<String>,
+    /// Always there (users without one are not listed), unless `fields` leaves it out. Rooms
+    /// have none, which is how a client tells a user item from a room item.
+    pub username: String,
     pub name: Option<String>,
     pub nickname: Option<String>,
     pub bio: Option<String>,
