@@ -14,6 +14,7 @@ documents' examples are attached to the answers.
 pub mod auth;
 pub mod common;
 pub mod companion;
+pub mod companion_schemas;
 pub mod control;
 pub mod directory;
 pub mod info;
@@ -101,6 +102,7 @@ pub fn document() -> String {
     open_operations_need_no_credentials(&mut doc);
     describe_the_server(&mut doc);
     normalise_json_media_types(&mut doc);
+    companion_schemas::attach(&mut doc);
     attach_seed_examples(&mut doc);
     let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
     text.push('\n');
