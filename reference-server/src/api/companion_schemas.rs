@@ -305,15 +305,7 @@ pub fn attach(doc: &mut Value) {
         }
     }
     let answers = answers();
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(Value::as_object_mut)
-        .flat_map(|p| p.values_mut())
-        .filter_map(Value::as_object_mut)
-    {
+    for operation in super::operations_mut(doc) {
         let id = operation
             .get("operationId")
             .and_then(Value::as_str)
