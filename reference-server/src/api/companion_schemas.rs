@@ -4,9 +4,9 @@ The companion API's answers and bodies, described precisely in the document.
 Its handlers build their answers as JSON values (the shapes Rocket.Chat answers, some with keys
 that depend on the request), so poem-openapi can only say "any object". This module writes what
 each operation answers, which request-body properties the server requires (as it enforces
-them: one of two alternatives where Rocket.Chat takes either), and the 415 every body operation
-may give. `tests/generated_client.rs` holds the schemas to real answers through a generated
-client.
+them; bodies that take either of two names say so in their description), and the 415 every
+body operation may give. `tests/generated_client.rs` holds the schemas to real answers through
+a generated client.
 */
 
 use serde_json::{json, Map, Value};
@@ -249,7 +249,7 @@ fn answers() -> Vec<(&'static str, Value)> {
 }
 
 /// The properties each request body must have, as the server enforces them: each inner list is
-/// one way to satisfy it (`anyOf` when there are several).
+/// one way to satisfy it.
 fn required_in_bodies() -> Vec<(&'static str, Vec<Vec<&'static str>>)> {
     vec![
         (
@@ -297,9 +297,29 @@ pub fn attach(doc: &mut Value) {
                 [one] => {
                     schema.insert("required".into(), json!(one));
                 }
+                // Alternatives are said in words: an `anyOf` of `required` lists is exact, but
+                // generators then give up on the body's type (openapi-python-client makes it
+                // `Any`), so the properties stay typed and optional.
                 several => {
-                    let any: Vec<Value> = several.iter().map(|w| json!({"required": w})).collect();
-                    schema.insert("anyOf".into(), Value::Array(any));
+                    let ways: Vec<String> = several
+                        .iter()
+                        .map(|w| {
+                            let names: Vec<String> = w.iter().map(|n| format!("`{n}`")).collect();
+                            names.join(" and ")
+                        })
+                        .collect();
+                    let said = schema
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let required = format!("Required: {}.", ways.join(", or "));
+                    let text = if said.is_empty() {
+                        required
+                    } else {
+                        format!("{said} {required}")
+                    };
+                    schema.insert("description".into(), Value::String(text));
                 }
             }
         }

@@ -103,6 +103,7 @@ pub fn document() -> String {
     describe_the_server(&mut doc);
     normalise_json_media_types(&mut doc);
     companion_schemas::attach(&mut doc);
+    say_json_in_strings(&mut doc);
     attach_seed_examples(&mut doc);
     let mut text = serde_json::to_string_pretty(&doc).expect("a JSON value serialises");
     text.push('\n');
@@ -118,6 +119,26 @@ fn operations_mut(doc: &mut Value) -> impl Iterator<Item = &mut serde_json::Map<
         .filter_map(Value::as_object_mut)
         .flat_map(|item| item.values_mut())
         .filter_map(Value::as_object_mut)
+}
+
+/// Marks the parameters that carry a JSON object in a string (`directory`'s `query`, `sort` and
+/// `fields`) with a pattern, so generators and fuzzers see more than "a string".
+fn say_json_in_strings(doc: &mut Value) {
+    for operation in operations_mut(doc) {
+        let Some(parameters) = operation
+            .get_mut("parameters")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            let name = parameter["name"].as_str().unwrap_or_default();
+            if matches!(name, "query" | "sort" | "fields") && parameter["in"] == "query" {
+                parameter["schema"]["pattern"] = json!(r"^\s*\{[\s\S]*\}\s*$");
+                parameter["schema"]["description"] = json!("A JSON object, as text.");
+            }
+        }
+    }
 }
 
 /// Says `security: []` on the operations that need no credentials (`/api/info`, login, test
