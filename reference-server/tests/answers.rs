@@ -180,6 +180,15 @@ async fn deleting_the_last_owner_is_refused_unless_the_rooms_are_relinquished() 
         200,
         "alice stays"
     );
+    assert!(
+        h.state
+            .store
+            .read()
+            .teams()
+            .iter()
+            .any(|t| t.name == "crew"),
+        "the team stays"
+    );
     let r = h
         .post_as(
             ADMIN,
