@@ -3,7 +3,8 @@
 //!
 //! - the package cargo would publish or install (`cargo package --list`) holds every file the
 //!   crate compiles: each source file, and each file a source includes (`include!`,
-//!   `include_str!`), none of them outside the crate's folder;
+//!   `include_str!`), none of them outside the crate's folder, and its README, with the metadata
+//!   crates.io shows (the package is `rocketchat-conformance`: `conformance` is taken there);
 //! - the binary needs nothing from the repository at run time: a copy of it in an empty folder
 //!   outside the repository answers `--help` and `--list`.
 
@@ -43,7 +44,7 @@ fn the_package_holds_every_file_the_crate_compiles() {
             "--allow-dirty",
             "--offline",
             "-p",
-            "conformance",
+            "rocketchat-conformance",
         ])
         .current_dir(&manifest)
         .output()
@@ -76,8 +77,22 @@ fn the_package_holds_every_file_the_crate_compiles() {
         }
         needed.push(source);
     }
+    needed.push("README.md".to_owned());
     let missing: Vec<&String> = needed.iter().filter(|f| !packaged.contains(*f)).collect();
     assert!(missing.is_empty(), "the package lacks {missing:?}");
+    // What crates.io shows and needs: no warning about missing metadata but the repository's
+    // address, which only the repository's owners can give.
+    let warnings = String::from_utf8_lossy(&out.stderr);
+    for field in ["description", "license", "readme", "keywords", "categories"] {
+        assert!(
+            !warnings.contains(&format!("no {field}")),
+            "the manifest lacks {field}:\n{warnings}"
+        );
+    }
+    let manifest_text = std::fs::read_to_string(manifest.join("Cargo.toml")).unwrap();
+    for field in ["description =", "readme =", "keywords =", "categories ="] {
+        assert!(manifest_text.contains(field), "Cargo.toml lacks {field}");
+    }
 }
 
 #[test]

@@ -488,7 +488,7 @@ pub fn run(large: bool, check: bool) -> Result<std::process::ExitCode, String> {
         "build",
         "--release",
         "-p",
-        "reference-server",
+        "rocketchat-reference-server",
         "--bin",
         "reference-server",
         "--example",
@@ -498,7 +498,13 @@ pub fn run(large: bool, check: bool) -> Result<std::process::ExitCode, String> {
         return Err("the release build failed".into());
     }
     let mut conform_build = cargo();
-    conform_build.args(["build", "--release", "-p", "conformance", "--bins"]);
+    conform_build.args([
+        "build",
+        "--release",
+        "-p",
+        "rocketchat-conformance",
+        "--bins",
+    ]);
     let _ = conform_build.status();
     let mut sizes = vec![10_000, 100_000];
     if large {

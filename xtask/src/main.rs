@@ -149,7 +149,7 @@ fn status(mut cmd: Command) -> Result<ExitCode, String> {
 fn serve(args: &[String]) -> Result<ExitCode, String> {
     let args: Vec<&String> = args.iter().filter(|a| *a != "--").collect();
     let mut cmd = cargo();
-    cmd.args(["run", "--quiet", "-p", "reference-server", "--"]);
+    cmd.args(["run", "--quiet", "-p", "rocketchat-reference-server", "--"]);
     if !args.iter().any(|a| a.starts_with("--fixtures"))
         && env::var_os("REFSERVER_FIXTURES").is_none()
     {
@@ -194,9 +194,9 @@ fn conform(args: &[String]) -> Result<ExitCode, String> {
         "build",
         "--quiet",
         "-p",
-        "conformance",
+        "rocketchat-conformance",
         "-p",
-        "reference-server",
+        "rocketchat-reference-server",
         "--bins",
     ]);
     if status(build)? != ExitCode::SUCCESS {

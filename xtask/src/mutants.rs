@@ -58,7 +58,7 @@ pub fn run(fast: bool, args: &[String]) -> Result<ExitCode, String> {
     ensure_installed()?;
     let out_dir = target_dir().join("mutants");
     let mut cmd = cargo();
-    cmd.args(["mutants", "--package", "reference-server"])
+    cmd.args(["mutants", "--package", "rocketchat-reference-server"])
         .args(["--test-tool", "nextest"])
         .args(["--test-package", "reference-server"]);
     if fast {

@@ -43,7 +43,7 @@ pub fn reference_bin() -> PathBuf {
                 .args([
                     "build",
                     "-p",
-                    "reference-server",
+                    "rocketchat-reference-server",
                     "--bin",
                     "reference-server",
                 ])

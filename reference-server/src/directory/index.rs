@@ -1059,7 +1059,7 @@ mod tests {
 
     /// The scale target (a selective 4-letter user search at 1M users under 5 ms,
     /// `total` included). Slow to build: run with
-    /// `cargo test --release -p reference-server --lib scale_ -- --ignored --nocapture`.
+    /// `cargo test --release -p rocketchat-reference-server --lib scale_ -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn scale_selective_search_at_one_million_users() {
