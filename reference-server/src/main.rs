@@ -69,6 +69,10 @@ struct Cli {
     /// Setting Federation_Enabled: directory with workspace=all includes federated users.
     #[arg(long, env = "REFSERVER_FEDERATION_ENABLED")]
     federation_enabled: bool,
+    /// Print the OpenAPI document on stdout and exit (`cargo xtask openapi` writes it to
+    /// openapi/openapi.json this way).
+    #[arg(long)]
+    openapi: bool,
 }
 
 #[tokio::main]
@@ -81,6 +85,10 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if cli.openapi {
+        print!("{}", reference_server::document());
+        return ExitCode::SUCCESS;
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

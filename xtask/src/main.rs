@@ -168,9 +168,28 @@ fn serve(args: &[String]) -> Result<ExitCode, String> {
     status(cmd)
 }
 
+/// Asks the reference server's binary for its document (`--openapi`), so that xtask does not
+/// link the server, and the tasks that do not need it (`conform --url`) do not build it.
 fn openapi() -> Result<ExitCode, String> {
     let path = project_root().join("openapi/openapi.json");
-    std::fs::write(&path, reference_server::document())
+    let out = cargo()
+        .args([
+            "run",
+            "--quiet",
+            "-p",
+            "rocketchat-reference-server",
+            "--",
+            "--openapi",
+        ])
+        .output()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the reference server did not print its document:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    std::fs::write(&path, &out.stdout)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(ExitCode::SUCCESS)
@@ -189,16 +208,12 @@ fn conform(args: &[String]) -> Result<ExitCode, String> {
     let informational = args
         .iter()
         .any(|a| matches!(a.as_str(), "--help" | "-h" | "--list" | "--version"));
+    // The reference server is built only when the suite will start it.
     let mut build = cargo();
-    build.args([
-        "build",
-        "--quiet",
-        "-p",
-        "rocketchat-conformance",
-        "-p",
-        "rocketchat-reference-server",
-        "--bins",
-    ]);
+    build.args(["build", "--quiet", "-p", "rocketchat-conformance", "--bins"]);
+    if !has_url && !informational {
+        build.args(["-p", "rocketchat-reference-server"]);
+    }
     if status(build)? != ExitCode::SUCCESS {
         return Err("the build failed".into());
     }
