@@ -10,22 +10,11 @@
 
 mod common;
 
-use std::{
-    fmt::Write as _,
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::{fmt::Write as _, path::PathBuf, process::Command};
 
-use common::{Harness, ADMIN, PRESENCE_FIXTURE};
+use common::{repo_root, Harness, ADMIN, PRESENCE_FIXTURE};
 use poem::http::Method;
 use reference_server::settings::Settings;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate is in the workspace")
-        .to_path_buf()
-}
 
 /// `openapi-checks/node_modules/.bin/<tool>`, or why it cannot run.
 fn tool(name: &str) -> Result<PathBuf, String> {
@@ -457,35 +446,10 @@ async fn a_generated_typescript_client_types_every_recorded_answer() {
         .unwrap();
     }
     let file = dir.join("answers.ts");
-    std::fs::write(&file, &ts).unwrap();
-    let checked = Command::new(&tsc)
-        .args([
-            "--strict",
-            "--noEmit",
-            "--target",
-            "es2020",
-            "--moduleResolution",
-            "node",
-        ])
-        .arg(&file)
-        .output()
-        .expect("tsc runs");
-    assert!(
-        checked.status.success(),
-        "tsc --strict refuses answers of the reference server as typed by its document:\n{}\n{ts}",
-        String::from_utf8_lossy(&checked.stdout)
-    );
-    // Generated clients tell a room from a user by the user's required `username`: even the
-    // keys both may carry (`_id`, `name`) make a room, never a user.
-    let channels: serde_json::Value = serde_json::from_str(&answers[5].body).unwrap();
-    let channel = &channels["result"][0];
-    let shared = serde_json::json!({"_id": channel["_id"], "name": channel["name"]});
-    let typed_as = |schema: &str, item: &serde_json::Value| -> bool {
-        let one = format!(
-            "import type {{ components }} from \"./api\";\nexport const item: components[\"schemas\"][{schema:?}] = {item};\n"
-        );
-        std::fs::write(&file, one).unwrap();
-        Command::new(&tsc)
+    // `tsc --strict` on `source` written next to the generated types: its complaints, if any.
+    let type_check = |source: &str| -> Result<(), String> {
+        std::fs::write(&file, source).unwrap();
+        let out = Command::new(&tsc)
             .args([
                 "--strict",
                 "--noEmit",
@@ -496,9 +460,25 @@ async fn a_generated_typescript_client_types_every_recorded_answer() {
             ])
             .arg(&file)
             .output()
-            .expect("tsc runs")
-            .status
-            .success()
+            .expect("tsc runs");
+        match out.status.success() {
+            true => Ok(()),
+            false => Err(String::from_utf8_lossy(&out.stdout).into_owned()),
+        }
+    };
+    if let Err(complaints) = type_check(&ts) {
+        panic!("tsc --strict refuses answers of the reference server as typed by its document:\n{complaints}\n{ts}");
+    }
+    // Generated clients tell a room from a user by the user's required `username`: even the
+    // keys both may carry (`_id`, `name`) make a room, never a user.
+    let channels: serde_json::Value = serde_json::from_str(&answers[5].body).unwrap();
+    let channel = &channels["result"][0];
+    let shared = serde_json::json!({"_id": channel["_id"], "name": channel["name"]});
+    let typed_as = |schema: &str, item: &serde_json::Value| {
+        type_check(&format!(
+            "import type {{ components }} from \"./api\";\nexport const item: components[\"schemas\"][{schema:?}] = {item};\n"
+        ))
+        .is_ok()
     };
     assert!(
         typed_as("DirectoryRoom", channel),
@@ -512,21 +492,8 @@ async fn a_generated_typescript_client_types_every_recorded_answer() {
 
     // The check can fail: an answer with a key the document does not declare is refused.
     let wrong = ts.replacen("\"success\":true", "\"success\":true,\"undeclared\":1", 1);
-    std::fs::write(&file, &wrong).unwrap();
-    let refused = Command::new(&tsc)
-        .args([
-            "--strict",
-            "--noEmit",
-            "--target",
-            "es2020",
-            "--moduleResolution",
-            "node",
-        ])
-        .arg(&file)
-        .output()
-        .expect("tsc runs");
     assert!(
-        !refused.status.success(),
+        type_check(&wrong).is_err(),
         "an undeclared key must not type-check"
     );
 }

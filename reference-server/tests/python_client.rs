@@ -10,20 +10,10 @@
 
 mod common;
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-};
+use std::process::Command;
 
-use common::{Harness, ADMIN, PRESENCE_FIXTURE};
+use common::{repo_root, Harness, ADMIN, PRESENCE_FIXTURE};
 use reference_server::settings::Settings;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate is in the workspace")
-        .to_path_buf()
-}
 
 const ROOMS: &str = r#"{
   "users": [

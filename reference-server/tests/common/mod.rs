@@ -9,6 +9,14 @@ use poem::{http::Method, Endpoint, EndpointExt, Request};
 use reference_server::{app, AppState, FixtureSource, ServerOptions, Settings};
 use serde_json::Value;
 
+/// The workspace's root folder.
+pub fn repo_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate is in the workspace")
+        .to_path_buf()
+}
+
 /// 2026-01-01T00:00:00.000Z: the stopped clock every harness starts with.
 pub const NOW: i64 = 1_767_225_600_000;
 
