@@ -164,7 +164,11 @@ pub struct Args {
     /// then are not run
     #[arg(long, env = "CONFORM_MAX_DURATION", default_value_t = crate::config::DEFAULT_MAX_DURATION_S)]
     pub max_duration: u64,
-    /// At most this many requests per second (0: no limit)
+    /// How many checks run at once; checks that would disturb each other (clock, settings,
+    /// data they compare) never do, and reports stay in catalog order. 1 runs them one by one
+    #[arg(long, env = "CONFORM_JOBS", default_value_t = crate::schedule::DEFAULT_JOBS as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
+    /// At most this many requests per second over all jobs (0: no limit)
     #[arg(long, env = "CONFORM_RATE_LIMIT", default_value_t = 0.0)]
     pub rate_limit: f64,
     /// The longest 429 Retry-After the suite waits, in seconds
@@ -330,6 +334,7 @@ impl Args {
         c.http.timeout = Duration::from_secs_f64(self.timeout);
         c.max_duration = (self.max_duration > 0).then(|| Duration::from_secs(self.max_duration));
         c.http.rate_limit = self.rate_limit.max(0.0);
+        c.jobs = self.jobs as usize;
         c.http.max_retry_wait = Duration::from_secs(self.max_retry_wait);
         c.http.max_body_bytes = self.max_body_bytes;
         c.http.verbose = self.verbose;

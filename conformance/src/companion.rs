@@ -58,6 +58,9 @@ impl Ctx<'_> {
     /// Sends a companion-API request as `auth`; anything but 200 with `success: true` is an
     /// Error (the set-up failed, not the rule under test).
     pub fn companion(&mut self, req: Req, auth: &Auth) -> Result<Map<String, Value>, Verdict> {
+        if self.sharing.data != crate::schedule::Data::Writes {
+            return Err(self.undeclared("writes data through the companion API"));
+        }
         let what = format!("{} {}", req.method, req.path);
         let resp = self.send(req, auth)?;
         let value = self.json_of(&resp)?;

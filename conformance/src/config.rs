@@ -74,6 +74,8 @@ pub struct Config {
     pub rocketchat_version: Option<String>,
     /// The longest the whole run may take; the checks not reached by then are not run.
     pub max_duration: Option<std::time::Duration>,
+    /// How many checks run at once (those that would disturb each other never do).
+    pub jobs: usize,
 }
 
 /// `--max-duration`'s default: far beyond a whole run at a distance, short enough for a CI job.
@@ -103,6 +105,7 @@ impl Config {
             directory_form: None,
             rocketchat_version: None,
             max_duration: Some(std::time::Duration::from_secs(DEFAULT_MAX_DURATION_S)),
+            jobs: crate::schedule::DEFAULT_JOBS,
         }
     }
 
@@ -135,6 +138,7 @@ impl Config {
             directory_form: self.directory_form,
             rocketchat_version: self.rocketchat_version.clone(),
             max_duration_s: self.max_duration.map(|d| d.as_secs()),
+            jobs: self.jobs,
         }
     }
 }
@@ -161,6 +165,7 @@ pub struct RedactedConfig {
     pub directory_form: Option<DirectoryForm>,
     pub rocketchat_version: Option<String>,
     pub max_duration_s: Option<u64>,
+    pub jobs: usize,
 }
 
 /// Reads an `--expect-fail` file: one `CHECK-ID  reason…` per line; `#` starts a comment.

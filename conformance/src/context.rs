@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use crate::config::{Config, Credentials, DirectoryForm};
 pub use crate::http::show;
 use crate::http::{snippet, Http, Req, Resp};
+use crate::schedule::Clock;
 use crate::vocabulary::{Exchange, Verdict};
 
 pub use crate::contract::{DEFAULT_SEARCH_FIELDS, DIRECTORY, PRESENCE, TEN_MINUTES_MS};
@@ -84,6 +85,8 @@ pub struct Session {
     pub seed: u64,
     /// Managed mode (admin credentials given): the admin, the run's prefix, what was created.
     pub managed: Option<crate::managed::Managed>,
+    /// The stop of the clock on a minute that checks running side by side share.
+    pub clock_stop: crate::schedule::SharedStop,
     /// When `--max-duration` runs out: after it no check request is sent (tidying up still is).
     pub deadline: Option<std::time::Instant>,
     /// The Rocket.Chat version line the target is judged by, and how it was chosen.
@@ -190,6 +193,11 @@ pub struct Ctx<'a> {
     /// Set when the check asked which version line the target is judged by: its expectation
     /// depends on it, so a failure names the line.
     pub line_consulted: std::cell::Cell<bool>,
+    /// What the check declared it shares with the checks beside it; changing what it did not
+    /// declare is an Error, so a wrong declaration shows even with one job.
+    pub sharing: crate::schedule::Sharing,
+    /// It holds the shared stop of the clock on a minute; the runner leaves it after the check.
+    pub holds_shared_stop: bool,
     frozen_ms: Option<i64>,
     /// Inside [`Ctx::tidy`]: requests are recorded as clean-up.
     tidying: bool,
@@ -212,6 +220,8 @@ impl<'a> Ctx<'a> {
             clock_touched: false,
             settings_touched: false,
             line_consulted: std::cell::Cell::new(false),
+            sharing: crate::schedule::Sharing::ALONE,
+            holds_shared_stop: false,
             frozen_ms: None,
             tidying: false,
         }
@@ -632,6 +642,9 @@ impl<'a> Ctx<'a> {
 
     /// Stops the target's clock at `ms`.
     pub fn freeze_clock(&mut self, ms: i64) -> Result<(), Verdict> {
+        if self.sharing.clock != Clock::Moves || self.holds_shared_stop {
+            return Err(self.undeclared("sets the target's clock"));
+        }
         if !self.clock_touched {
             let undo = self.http.curl(&clock_restore(self.session));
             crate::interrupt::pending(
@@ -641,6 +654,13 @@ impl<'a> Ctx<'a> {
             );
         }
         self.clock_touched = true;
+        self.put_clock(ms)?;
+        self.frozen_ms = Some(ms);
+        Ok(())
+    }
+
+    /// `PUT /test-control/clock`.
+    fn put_clock(&mut self, ms: i64) -> Result<(), Verdict> {
         let resp = self.send(
             Req::method("PUT", "/test-control/clock").json(json!({ "nowMs": ms })),
             &Auth::None,
@@ -652,21 +672,61 @@ impl<'a> Ctx<'a> {
                 snippet(&resp.text(), 200)
             )));
         }
-        self.frozen_ms = Some(ms);
         Ok(())
     }
 
     /// Stops the target's clock on the next whole minute, so that every `from` form (even
-    /// without seconds) can name instants relative to it exactly. Returns that instant.
+    /// without seconds) can name instants relative to it exactly. Returns that instant. Checks
+    /// that declared [`Clock::StopsOnMinute`] share one stop while they run side by side.
     pub fn freeze_clock_on_minute(&mut self) -> Result<i64, Verdict> {
+        match self.sharing.clock {
+            Clock::Moves => {
+                let minute = self.next_minute()?;
+                self.freeze_clock(minute)?;
+                Ok(minute)
+            }
+            Clock::StopsOnMinute if self.holds_shared_stop => {
+                Ok(self.frozen_ms.expect("a held stop has its minute"))
+            }
+            Clock::StopsOnMinute => {
+                let stop = self.session.clock_stop.clone();
+                let minute = stop.join(|| {
+                    let minute = self.next_minute()?;
+                    let undo = self.http.curl(&clock_restore(self.session));
+                    crate::interrupt::pending(
+                        "clock",
+                        "the target's clock, stopped by the suite".into(),
+                        undo,
+                    );
+                    self.put_clock(minute)?;
+                    Ok(minute)
+                })?;
+                self.holds_shared_stop = true;
+                self.frozen_ms = Some(minute);
+                Ok(minute)
+            }
+            _ => Err(self.undeclared("stops the target's clock")),
+        }
+    }
+
+    fn next_minute(&mut self) -> Result<i64, Verdict> {
         let now = self.tc_clock_ms()?;
-        let minute = (now / 60_000 + 1) * 60_000;
-        self.freeze_clock(minute)?;
-        Ok(minute)
+        Ok((now / 60_000 + 1) * 60_000)
+    }
+
+    /// The Error of a check that changes shared state it did not declare (a catalog bug).
+    pub(crate) fn undeclared(&self, what: &str) -> Verdict {
+        Verdict::Error(format!(
+            "the check {what} but declared it shares {:?}: its declaration in the catalog is wrong",
+            self.sharing
+        ))
     }
 
     /// Changes settings through test control; the runner restores them after the check.
     pub fn patch_settings(&mut self, patch: Value) -> Result<(), Verdict> {
+        if !self.sharing.alone {
+            return Err(self.undeclared("changes the target's settings"));
+        }
         if let (false, Some(settings)) = (self.settings_touched, &self.session.settings) {
             let undo = self.http.curl(&settings_restore(settings));
             crate::interrupt::pending(

@@ -10,8 +10,8 @@ with the curl command that reproduces it.
 use std::{
     io::Read,
     sync::{
-        atomic::{AtomicU32, Ordering},
-        Arc,
+        atomic::{AtomicU32, AtomicUsize, Ordering},
+        Arc, Mutex, RwLock,
     },
     thread,
     time::{Duration, Instant},
@@ -246,24 +246,63 @@ pub fn show(v: Option<&Value>) -> String {
         .unwrap_or_else(|| "(missing)".into())
 }
 
-/// The blocking HTTP client shared by every check.
+/// The blocking HTTP client of a check. Its [`Http::sibling`]s (one per job of `--jobs`) share
+/// the connection pool, the secrets, the request budget and what is known of the target's
+/// health.
 pub struct Http {
     client: Reqwest,
     pub base: String,
     pub options: HttpOptions,
-    pub redactor: Redactor,
-    last_request: Option<Instant>,
-    /// Timeouts in a row and answers so far, shared with [`Http::sibling`]s.
-    health: Arc<Health>,
+    pub redactor: Secrets,
+    shared: Arc<Shared>,
     /// The placeholder for the next `authToken` an answer carries (else `$TOKEN_<n>`).
     next_token_name: Option<String>,
-    tokens_learned: usize,
+}
+
+/// What every sibling of a client shares.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Timeouts in a row and answers so far.
+    timeouts_in_a_row: AtomicU32,
+    answers: AtomicU32,
+    last_answer: Mutex<Option<Instant>>,
+    tokens_learned: AtomicUsize,
+    /// The run's one request budget: when the last request left (`--rate-limit`) and until when
+    /// a `429 Retry-After` holds every request back.
+    pacing: Mutex<Pacing>,
 }
 
 #[derive(Debug, Default)]
-struct Health {
-    timeouts_in_a_row: AtomicU32,
-    answers: AtomicU32,
+struct Pacing {
+    last_request: Option<Instant>,
+    hold_until: Option<Instant>,
+}
+
+/// The secrets of a run, shared by every sibling client: a token one job learns is redacted in
+/// every job's output.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets(Arc<RwLock<Redactor>>);
+
+impl Secrets {
+    pub fn add(&self, value: &str, placeholder: &str) {
+        self.write().add(value, placeholder);
+    }
+
+    pub fn knows(&self, value: &str) -> bool {
+        self.read().knows(value)
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        self.read().redact(text)
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Redactor> {
+        self.0.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Redactor> {
+        self.0.write().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// What kind of thing went wrong on the wire.
@@ -316,33 +355,46 @@ impl Http {
             client,
             base: base.trim_end_matches('/').to_owned(),
             options,
-            redactor: Redactor::default(),
-            last_request: None,
-            health: Arc::default(),
+            redactor: Secrets::default(),
+            shared: Arc::default(),
             next_token_name: None,
-            tokens_learned: 0,
         })
     }
 
-    /// Another client for the same target with the same secrets, sharing what is known about
-    /// the target's health (a stopped target stops both).
-    pub fn sibling(&self) -> Result<Self, String> {
-        let mut other = Self::new(&self.base, self.options.clone())?;
-        other.redactor = self.redactor.clone();
-        other.health = self.health.clone();
-        Ok(other)
+    /// Another client for the same target: same connection pool, secrets and request budget,
+    /// and the same knowledge of the target's health (a stopped target stops both).
+    pub fn sibling(&self) -> Self {
+        Self {
+            client: self.client.clone(),
+            base: self.base.clone(),
+            options: self.options.clone(),
+            redactor: self.redactor.clone(),
+            shared: self.shared.clone(),
+            next_token_name: None,
+        }
     }
 
     /// Why nothing more is sent, once `stall_after` requests in a row have timed out.
     pub fn stalled(&self) -> Option<String> {
-        let in_a_row = self.health.timeouts_in_a_row.load(Ordering::SeqCst);
+        let in_a_row = self.shared.timeouts_in_a_row.load(Ordering::SeqCst);
+        // The threshold, not the count: with several jobs, more requests may time out at once.
         (self.options.stall_after > 0 && in_a_row >= self.options.stall_after).then(|| {
             format!(
-                "the target stopped answering: {in_a_row} requests in a row timed out (--timeout {} s), after {} answered requests",
+                "the target stopped answering: {} requests in a row timed out (--timeout {} s), after {} answered requests",
+                self.options.stall_after,
                 self.options.timeout.as_secs_f64(),
-                self.health.answers.load(Ordering::SeqCst)
+                self.shared.answers.load(Ordering::SeqCst)
             )
         })
+    }
+
+    /// When the target last answered (any job).
+    pub fn last_answer_at(&self) -> Option<Instant> {
+        *self
+            .shared
+            .last_answer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Names the `authToken` the next answer carries (e.g. `$X_AUTH_TOKEN` for the caller's
@@ -380,25 +432,43 @@ impl Http {
         let mut name = self.next_token_name.take();
         for token in tokens {
             if !self.redactor.knows(&token) {
-                self.tokens_learned += 1;
-                let n = self.tokens_learned;
+                let n = self.shared.tokens_learned.fetch_add(1, Ordering::SeqCst) + 1;
                 let name = name.take().unwrap_or_else(|| format!("$TOKEN_{n}"));
                 self.redactor.add(&token, &name);
             }
         }
     }
 
-    fn pace(&mut self) {
-        if self.options.rate_limit > 0.0 {
-            let interval = Duration::from_secs_f64(1.0 / self.options.rate_limit);
-            if let Some(last) = self.last_request {
-                let elapsed = last.elapsed();
-                if elapsed < interval {
-                    thread::sleep(interval - elapsed);
-                }
+    /// Waits for the run's request budget: a `Retry-After` any job met, and `--rate-limit`
+    /// counted over every job's requests.
+    fn pace(&self) {
+        let interval = (self.options.rate_limit > 0.0)
+            .then(|| Duration::from_secs_f64(1.0 / self.options.rate_limit));
+        // Each request takes its slot under the lock, then waits for it outside.
+        let slot = {
+            let mut pacing = self.shared.pacing.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            let mut slot = now;
+            if let Some(hold) = pacing.hold_until {
+                slot = slot.max(hold);
             }
+            if let (Some(interval), Some(last)) = (interval, pacing.last_request) {
+                slot = slot.max(last + interval);
+            }
+            pacing.last_request = Some(slot);
+            slot
+        };
+        let now = Instant::now();
+        if slot > now {
+            thread::sleep(slot - now);
         }
-        self.last_request = Some(Instant::now());
+    }
+
+    /// Holds every job's requests back for `wait` (a `429 Retry-After`).
+    fn hold(&self, wait: Duration) {
+        let mut pacing = self.shared.pacing.lock().unwrap_or_else(|e| e.into_inner());
+        let until = Instant::now() + wait;
+        pacing.hold_until = Some(pacing.hold_until.map_or(until, |h| h.max(until)));
     }
 
     /// Sends a request, honouring 429 `Retry-After`; returns the exchanges recorded (one per
@@ -447,7 +517,7 @@ impl Http {
                             }),
                         );
                     }
-                    thread::sleep(wait);
+                    self.hold(wait);
                 }
                 Ok(resp) if resp.status == 429 => {
                     return (
@@ -550,11 +620,16 @@ impl Http {
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         match &outcome {
             Err(e) if e.kind == TransportKind::Timeout => {
-                self.health.timeouts_in_a_row.fetch_add(1, Ordering::SeqCst);
+                self.shared.timeouts_in_a_row.fetch_add(1, Ordering::SeqCst);
             }
             _ => {
-                self.health.timeouts_in_a_row.store(0, Ordering::SeqCst);
-                self.health.answers.fetch_add(1, Ordering::SeqCst);
+                self.shared.timeouts_in_a_row.store(0, Ordering::SeqCst);
+                self.shared.answers.fetch_add(1, Ordering::SeqCst);
+                *self
+                    .shared
+                    .last_answer
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
             }
         }
         match &outcome {
@@ -758,7 +833,7 @@ mod tests {
 
     #[test]
     fn curl_keeps_placeholders_expandable() {
-        let mut http = Http::new("http://h:1/", HttpOptions::default()).unwrap();
+        let http = Http::new("http://h:1/", HttpOptions::default()).unwrap();
         http.redactor.add("secret-token", "$X_AUTH_TOKEN");
         let req = Req::get("/api/v1/users.presence")
             .q("from", "x y")

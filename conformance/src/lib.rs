@@ -38,6 +38,7 @@ pub mod random;
 pub mod refserver;
 pub mod report;
 pub mod runner;
+pub mod schedule;
 pub mod setup;
 pub mod shape;
 pub mod timefmt;

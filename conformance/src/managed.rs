@@ -146,19 +146,39 @@ pub fn record_created(
 pub fn remove_created(
     managed: &Managed,
     check: Option<&str>,
-    mut send: impl FnMut(Req, &User) -> Result<(u16, String), String>,
+    send: impl FnMut(Req, &User) -> Result<(u16, String), String>,
 ) {
-    if managed.keep {
-        return;
-    }
-    let mut pending: Vec<(usize, Created)> = managed
+    remove_items(managed, &not_removed(managed, check), send);
+}
+
+/// The registry positions of the items of `check` (all items when `None`) not removed yet.
+pub fn not_removed(managed: &Managed, check: Option<&str>) -> Vec<usize> {
+    managed
         .registry
         .lock()
         .iter()
         .enumerate()
         .filter(|(_, c)| !c.removed && check.is_none_or(|id| c.check == id))
-        .map(|(i, c)| (i, c.clone()))
-        .collect();
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Removes the items at these registry positions, as [`remove_created`] does.
+pub fn remove_items(
+    managed: &Managed,
+    items: &[usize],
+    mut send: impl FnMut(Req, &User) -> Result<(u16, String), String>,
+) {
+    if managed.keep {
+        return;
+    }
+    let mut pending: Vec<(usize, Created)> = {
+        let list = managed.registry.lock();
+        items
+            .iter()
+            .filter_map(|&i| list.get(i).filter(|c| !c.removed).map(|c| (i, c.clone())))
+            .collect()
+    };
     // Rooms first (team channels before their team), users last; newest first within a kind.
     pending.sort_by_key(|(i, c)| {
         let rank = match c.kind {

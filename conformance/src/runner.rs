@@ -9,6 +9,7 @@ renderer reads. The library entry point for `cargo xtask conform` and for tests 
 use std::{
     collections::BTreeMap,
     panic::{catch_unwind, AssertUnwindSafe},
+    sync::{mpsc, Mutex},
     time::Instant,
 };
 
@@ -18,6 +19,7 @@ use crate::catalog::Check;
 use crate::config::{Config, Credentials, RedactedConfig};
 use crate::context::{Auth, Ctx, Session, Skew};
 use crate::http::{Http, Req};
+use crate::schedule::{Data, Plan};
 use crate::setup::{Setup, SetupFailure, SetupProblem};
 use crate::versions::{Line, Lines};
 use crate::vocabulary::{CheckResult, Exchange, Status, Verdict};
@@ -299,71 +301,81 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
     }
     // Sweeps what managed checks left behind, at the end or when this function unwinds.
     let mut janitor = match (&session, &http) {
-        (Some(s), Some(h)) => s.managed.clone().and_then(|m| {
-            h.sibling().ok().map(|mut h| {
-                h.options.verbose = false;
-                crate::managed::Janitor::new(h, m)
-            })
+        (Some(s), Some(h)) => s.managed.clone().map(|m| {
+            let mut h = h.sibling();
+            h.options.verbose = false;
+            crate::managed::Janitor::new(h, m)
         }),
         _ => None,
     };
     observer.started(selected);
-    let mut stopped: Option<String> = setup_failure
+    let setup_stop = setup_failure
         .as_ref()
         .map(|e| format!("set-up failed ({}): {}", e.problem.headline(), e.message));
-    let mut results: Vec<CheckResult> = Vec::new();
-    for check in checks {
+    let mut slots: Vec<Option<CheckResult>> = vec![None; checks.len()];
+    let mut to_run = Vec::new();
+    for (i, check) in checks.iter().enumerate() {
         if let Some(reason) = deselected(check, config) {
-            results.push(blank(check, Status::Disabled, Some(reason)));
-            continue;
-        }
-        if stopped.is_none() {
-            stopped = stop_reason(http.as_ref(), deadline, config);
-        }
-        let result = match (&stopped, &session, http.as_mut()) {
-            (None, Some(session), Some(http)) => {
-                let result = run_one(check, config, session, http);
-                if let Some(why) = stop_reason(Some(http), deadline, config) {
-                    // The check that met the stop, and those whose requests timed out in the
-                    // streak before it, could not be judged.
-                    if http.stalled().is_some() {
-                        for earlier in results.iter_mut().rev() {
-                            if earlier.status == Status::Disabled {
-                                continue;
-                            }
-                            if !timed_out(earlier) {
-                                break;
-                            }
-                            not_run(earlier, &why);
-                        }
-                    }
-                    stopped = Some(why.clone());
-                    let mut result = result;
-                    if matches!(result.status, Status::Error) {
-                        not_run(&mut result, &why);
-                    }
-                    result
-                } else {
-                    result
-                }
+            slots[i] = Some(blank(check, Status::Disabled, Some(reason)));
+        } else if let Some(session) = &session {
+            match without_requests(check, session) {
+                Some(result) => slots[i] = Some(result),
+                None => to_run.push(i),
             }
-            (why, _, _) => blank(
-                check,
-                Status::NotRun,
-                Some(format!(
-                    "not run: {}",
-                    why.as_deref().unwrap_or("no session")
-                )),
-            ),
-        };
-        let result = apply_expectation(result, config);
-        if setup_failure.is_none() {
-            observer.finished(&result);
+        } else {
+            to_run.push(i);
         }
-        results.push(result);
     }
+    let mut emitted = 0;
+    let mut emit = |slots: &mut [Option<CheckResult>], observer: &mut dyn Observer| {
+        while emitted < slots.len() {
+            let Some(result) = slots[emitted].as_mut() else {
+                break;
+            };
+            *result = apply_expectation(result.clone(), config);
+            if setup_failure.is_none() && result.status != Status::Disabled {
+                observer.finished(result);
+            }
+            emitted += 1;
+        }
+    };
+    let stopped = match (&session, &http) {
+        (Some(session), Some(http)) if setup_stop.is_none() => run_side_by_side(
+            checks,
+            &to_run,
+            config,
+            session,
+            http,
+            deadline,
+            &mut slots,
+            &mut |slots| emit(slots, observer),
+        ),
+        _ => setup_stop.clone(),
+    };
+    for i in to_run {
+        if slots[i].is_none() {
+            let why = stopped.as_deref().unwrap_or("no session");
+            slots[i] = Some(blank(
+                &checks[i],
+                Status::NotRun,
+                Some(format!("not run: {why}")),
+            ));
+        }
+    }
+    emit(&mut slots, observer);
+    let results: Vec<CheckResult> = slots.into_iter().flatten().collect();
     // Before logging out: the admin's token may be the caller's.
-    let managed = janitor.take().map(crate::managed::Janitor::finish);
+    let managed = janitor.take().map(|j| {
+        let mut report = j.finish();
+        // In catalog order, whichever job made them first.
+        report.created.sort_by_key(|c| {
+            checks
+                .iter()
+                .position(|k| k.id == c.check)
+                .map_or(0, |p| p + 1)
+        });
+        report
+    });
     if let (Some(http), Some(session)) = (http.as_mut(), &session) {
         logout(http, session, config, &mut setup.exchanges);
     }
@@ -394,6 +406,109 @@ pub fn run_checks(config: &Config, checks: &[Check], observer: &mut dyn Observer
         results,
         managed,
     }
+}
+
+/// Runs the checks at `to_run` (indices into `checks`) over `config.jobs` workers, each with its
+/// own client sharing `http`'s pool, secrets and request budget. Results land in `slots`;
+/// `emit` is called whenever one lands. Returns why the run stopped early, if it did.
+#[allow(clippy::too_many_arguments)]
+fn run_side_by_side(
+    checks: &[Check],
+    to_run: &[usize],
+    config: &Config,
+    session: &Session,
+    http: &Http,
+    deadline: Option<Instant>,
+    slots: &mut [Option<CheckResult>],
+    emit: &mut dyn FnMut(&mut [Option<CheckResult>]),
+) -> Option<String> {
+    let jobs = config.jobs.clamp(1, to_run.len().max(1));
+    let mut order = to_run.to_vec();
+    if jobs > 1 {
+        // The long ones first, so that the others fill the time beside them; then those that
+        // write data, which the long ones (writers too) do not hold back; those that run alone
+        // last, so that, waiting, they hold back no other.
+        order.sort_by_key(|&i| {
+            let c = &checks[i];
+            match (c.long, c.sharing.alone, c.sharing.data) {
+                (true, _, _) => 0,
+                (false, true, _) => 3,
+                (false, false, Data::Writes) => 1,
+                (false, false, _) => 2,
+            }
+        });
+    }
+    let plan = Plan::new(checks.iter().map(|c| c.sharing).collect(), order);
+    let stop: Mutex<Option<String>> = Mutex::new(None);
+    let stop_now = |why: String| {
+        let mut stop = stop.lock().unwrap_or_else(|e| e.into_inner());
+        stop.get_or_insert(why);
+        plan.close();
+    };
+    let mut finished_at: Vec<Option<Instant>> = vec![None; checks.len()];
+    std::thread::scope(|scope| {
+        let (done, landed) = mpsc::channel::<(usize, CheckResult)>();
+        for _ in 0..jobs {
+            let done = done.clone();
+            let mut http = http.sibling();
+            let (plan, stop_now) = (&plan, &stop_now);
+            scope.spawn(move || {
+                while let Some(i) = plan.next() {
+                    let check = &checks[i];
+                    let result = match stop_reason(Some(&http), deadline, config) {
+                        Some(why) => {
+                            stop_now(why.clone());
+                            blank(check, Status::NotRun, Some(format!("not run: {why}")))
+                        }
+                        None => {
+                            let mut result = run_one(check, config, session, &mut http);
+                            if let Some(why) = stop_reason(Some(&http), deadline, config) {
+                                // The check that met the stop could not be judged.
+                                if result.status == Status::Error {
+                                    not_run(&mut result, &why);
+                                }
+                                stop_now(why);
+                            }
+                            result
+                        }
+                    };
+                    plan.finished(i);
+                    if done.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        for (i, result) in landed {
+            finished_at[i] = Some(Instant::now());
+            slots[i] = Some(result);
+            emit(slots);
+        }
+    });
+    for i in plan.abandoned() {
+        let why = stop.lock().map(|s| s.clone()).unwrap_or_default();
+        let why = why.as_deref().unwrap_or("the run stopped");
+        slots[i] = Some(blank(
+            &checks[i],
+            Status::NotRun,
+            Some(format!("not run: {why}")),
+        ));
+    }
+    let stopped = stop.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let (Some(why), Some(_)) = (&stopped, http.stalled()) {
+        // The checks whose requests timed out after the target's last answer could not be
+        // judged either.
+        let last_answer = http.last_answer_at();
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if let (Some(r), Some(at)) = (slot.as_mut(), finished_at[i]) {
+                if timed_out(r) && last_answer.is_none_or(|l| at >= l) {
+                    not_run(r, why);
+                }
+            }
+        }
+    }
+    stopped
 }
 
 /// Why the run must stop now, if it must: an interrupt, a target that stopped answering, or
@@ -503,10 +618,12 @@ fn unmet_needs(check: &Check, session: &Session) -> Option<String> {
     None
 }
 
-fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -> CheckResult {
+/// The result of a check that sends nothing: not applicable to the version line, or missing
+/// what it needs.
+fn without_requests(check: &Check, session: &Session) -> Option<CheckResult> {
     let line = session.judged.line;
     if !check.lines.contains(line) {
-        return blank(
+        return Some(blank(
             check,
             Status::NotApplicable,
             Some(format!(
@@ -514,13 +631,16 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
                 session.judged.chosen_by,
                 check.lines.describe()
             )),
-        );
+        ));
     }
-    if let Some(reason) = unmet_needs(check, session) {
-        return blank(check, Status::Skip, Some(reason));
-    }
+    unmet_needs(check, session).map(|reason| blank(check, Status::Skip, Some(reason)))
+}
+
+fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -> CheckResult {
+    let line = session.judged.line;
     let started = Instant::now();
     let mut ctx = Ctx::new(http, session, config, &check.id);
+    ctx.sharing = check.sharing;
     let outcome = catch_unwind(AssertUnwindSafe(|| (check.run)(&mut ctx)));
     let outcome = match outcome {
         Ok(o) => o,
@@ -612,6 +732,11 @@ fn restore(ctx: &mut Ctx, session: &Session) -> Option<String> {
     };
     if ctx.clock_touched {
         put_back(ctx, "clock", crate::context::clock_restore(session));
+    }
+    if std::mem::take(&mut ctx.holds_shared_stop) {
+        // The last check to leave the shared stop puts the clock back.
+        let stop = session.clock_stop.clone();
+        stop.leave(|| put_back(ctx, "clock", crate::context::clock_restore(session)));
     }
     if let (true, Some(settings)) = (ctx.settings_touched, &session.settings) {
         put_back(ctx, "settings", crate::context::settings_restore(settings));

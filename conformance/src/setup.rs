@@ -265,9 +265,7 @@ pub fn establish(
         };
         if let Err(e) = made() {
             // What set-up made goes again: the run has no janitor yet.
-            if let Ok(sweeper) = http.sibling() {
-                crate::managed::Janitor::new(sweeper, m.clone()).finish();
-            }
+            crate::managed::Janitor::new(http.sibling(), m.clone()).finish();
             return Err(e);
         }
     }
@@ -288,6 +286,7 @@ pub fn establish(
         version: setup.version.clone(),
         seed,
         managed,
+        clock_stop: Default::default(),
         deadline,
         judged,
         directory_form,

@@ -11,7 +11,10 @@ For each workspace size (10k and 100k users; 1M with `--large`) it generates a f
   endpoint answering a fixed body of the same size, so the figure is a ratio that survives a
   noisy machine: [`HTTP_ROUNDS`] rounds of 2 s each, the endpoint and the baseline in turn, and
   the median of each figure and of the rounds' ratios;
-- once, the wall time of the conformance suite against a local reference server.
+- the wall time of the whole conformance catalog (managed mode) against a local reference
+  server: on loopback, and through a proxy that delays each way by 10 ms (a server in the same
+  region), with `--jobs 1` and with the default. `--suite` measures only this and keeps the
+  other committed figures.
 
 `--check` compares a fresh run with the committed `bench/results.json` and fails when a latency
 median grows, or a throughput ratio shrinks, by more than [`ALLOWED_RATIO`].
@@ -22,11 +25,12 @@ use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use serde_json::{json, Value};
 
+use crate::delay_proxy::DelayProxy;
 use crate::{cargo, project_root, target_dir};
 
 /// How much worse a figure may get before `--check` fails: timings on shared machines are noisy.
@@ -282,38 +286,84 @@ fn measure_size(users: usize) -> Result<Value, String> {
     }))
 }
 
-fn conformance_wall_time() -> Result<Option<f64>, String> {
-    let bin = release_bin("conformance");
-    if !bin.exists() {
-        return Ok(None);
+/// How far away the distant target is, each way: about what a server in the same region costs.
+const DISTANCE_ONE_WAY_MS: u64 = 10;
+
+/// The seed of the measured suite runs, so that every run sends the same requests.
+const SUITE_SEED: &str = "20261207";
+
+/// One run of the whole catalog (managed mode and a second user, so that no check skips) against
+/// `url`, with `jobs` (the suite's default when `None`); its wall time in seconds. A run that is
+/// not conformant measures nothing and is an error.
+fn suite_seconds(url: &str, jobs: Option<usize>) -> Result<f64, String> {
+    let mut cmd = Command::new(release_bin("conformance"));
+    cmd.args([
+        "--url",
+        url,
+        "--username",
+        ADMIN,
+        "--password",
+        ADMIN,
+        "--admin-username",
+        ADMIN,
+        "--admin-password",
+        ADMIN,
+        "--second-username",
+        "normal.user",
+        "--second-password",
+        "rocket.chat",
+        "--seed",
+        SUITE_SEED,
+    ]);
+    if let Some(jobs) = jobs {
+        cmd.args(["--jobs", &jobs.to_string()]);
     }
-    let server = start_server(&project_root().join("fixtures/default.json"))?;
     let started = Instant::now();
-    let status = Command::new(&bin)
-        .args([
-            "--url",
-            &server.url,
-            "--username",
-            ADMIN,
-            "--password",
-            ADMIN,
-            // Managed mode and a second user, so that no check of the catalog skips.
-            "--admin-username",
-            ADMIN,
-            "--admin-password",
-            ADMIN,
-            "--second-username",
-            "normal.user",
-            "--second-password",
-            "rocket.chat",
-        ])
+    let status = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("cannot run the conformance suite: {e}"))?;
     let seconds = started.elapsed().as_secs_f64();
-    println!("conformance suite against the reference server: {seconds:.2} s (exit {status})");
-    Ok(Some(seconds))
+    if !status.success() {
+        return Err(format!(
+            "the conformance suite against {url} exited with {status}: run it by hand to see why"
+        ));
+    }
+    Ok(seconds)
+}
+
+/// The suite's wall time against a local reference server, on loopback and through a proxy that
+/// delays each way by [`DISTANCE_ONE_WAY_MS`], with one job and with the default.
+fn suite_figures() -> Result<Option<Value>, String> {
+    if !release_bin("conformance").exists() {
+        return Ok(None);
+    }
+    let server = start_server(&project_root().join("fixtures/default.json"))?;
+    let loopback = suite_seconds(&server.url, None)?;
+    println!("conformance suite against the reference server on loopback: {loopback:.2} s");
+    let upstream = server
+        .url
+        .trim_start_matches("http://")
+        .parse()
+        .map_err(|e| format!("the server's address {}: {e}", server.url))?;
+    let proxy = DelayProxy::start(upstream, Duration::from_millis(DISTANCE_ONE_WAY_MS))
+        .map_err(|e| format!("cannot start the delaying proxy: {e}"))?;
+    let one_job = suite_seconds(&proxy.url(), Some(1))?;
+    let default_jobs = suite_seconds(&proxy.url(), None)?;
+    println!(
+        "at {DISTANCE_ONE_WAY_MS} ms each way: {one_job:.2} s with --jobs 1, {default_jobs:.2} s with the default ({:.1}x)",
+        one_job / default_jobs
+    );
+    Ok(Some(json!({
+        "loopback_s": loopback,
+        "distance": {
+            "one_way_ms": DISTANCE_ONE_WAY_MS,
+            "jobs_1_s": one_job,
+            "jobs_default_s": default_jobs,
+            "speedup": one_job / default_jobs,
+        },
+    })))
 }
 
 fn machine() -> Value {
@@ -415,11 +465,23 @@ fn markdown(results: &Value) -> String {
             s["peak_rss_mib"].as_f64().unwrap_or(f64::NAN)
         ));
     }
-    match results["conformance_seconds"].as_f64() {
-        Some(s) => out.push_str(&format!(
-            "\nWhole conformance catalog against a local reference server: {s:.2} s.\n"
-        )),
-        None => out.push_str("\nConformance wall time: not measured (no conformance binary).\n"),
+    let suite = &results["conformance"];
+    match (suite["loopback_s"].as_f64(), &suite["distance"]) {
+        (Some(s), d) => {
+            out.push_str(&format!(
+                "\nWhole conformance catalog (managed mode) against a local reference server, by `conformance --seed {SUITE_SEED}`:\n\n| target | `--jobs 1` | default `--jobs` | speed-up |\n|---|---|---|---|\n| loopback | – | {s:.2} s | – |\n"
+            ));
+            if let (Some(one), Some(default)) =
+                (d["jobs_1_s"].as_f64(), d["jobs_default_s"].as_f64())
+            {
+                out.push_str(&format!(
+                    "| through a proxy adding {} ms each way | {one:.2} s | {default:.2} s | {:.1}× |\n",
+                    d["one_way_ms"],
+                    one / default
+                ));
+            }
+        }
+        _ => out.push_str("\nConformance wall time: not measured (no conformance binary).\n"),
     }
     out
 }
@@ -481,8 +543,9 @@ fn regressions(old: &Value, new: &Value) -> Vec<String> {
     found
 }
 
-/// `large` adds 1M users; `check` compares with the committed results.
-pub fn run(large: bool, check: bool) -> Result<std::process::ExitCode, String> {
+/// `large` adds 1M users; `check` compares with the committed results; `suite_only` measures
+/// the conformance suite alone and keeps the committed server figures.
+pub fn run(large: bool, check: bool, suite_only: bool) -> Result<std::process::ExitCode, String> {
     let mut build = cargo();
     build.args([
         "build",
@@ -505,29 +568,37 @@ pub fn run(large: bool, check: bool) -> Result<std::process::ExitCode, String> {
         "rocketchat-conformance",
         "--bins",
     ]);
-    let _ = conform_build.status();
-    let mut sizes = vec![10_000, 100_000];
-    if large {
-        sizes.push(1_000_000);
+    if !conform_build.status().map_err(|e| e.to_string())?.success() {
+        return Err("the release build of the conformance suite failed".into());
     }
-    let mut measured = Vec::new();
-    for users in sizes {
-        measured.push(measure_size(users)?);
-    }
-    let results = json!({
-        "machine": machine(),
-        "large": large,
-        "sizes": measured,
-        "conformance_seconds": conformance_wall_time()?,
-    });
     let dir = project_root().join("bench");
     let committed = dir.join("results.json");
-    if check {
-        let old: Value = serde_json::from_str(
+    let read_committed = || -> Result<Value, String> {
+        serde_json::from_str(
             &std::fs::read_to_string(&committed)
                 .map_err(|e| format!("no committed {}: {e}", committed.display()))?,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+    };
+    let mut results = if suite_only {
+        read_committed()?
+    } else {
+        let mut sizes = vec![10_000, 100_000];
+        if large {
+            sizes.push(1_000_000);
+        }
+        let mut measured = Vec::new();
+        for users in sizes {
+            measured.push(measure_size(users)?);
+        }
+        json!({"machine": machine(), "large": large, "sizes": measured})
+    };
+    results["conformance"] = suite_figures()?.unwrap_or(Value::Null);
+    if let Some(o) = results.as_object_mut() {
+        o.remove("conformance_seconds");
+    }
+    if check {
+        let old = read_committed()?;
         let worse = regressions(&old, &results);
         if worse.is_empty() {
             println!("no figure worse than {ALLOWED_RATIO}× the committed results");

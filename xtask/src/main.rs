@@ -6,7 +6,7 @@ Project tasks, run as `cargo xtask <task>` (the alias is in `.cargo/config.toml`
 - `openapi`: writes `openapi/openapi.json` from the server's code.
 - `fixtures --users N --rooms M --seed S [--out PATH]`: writes a generated fixture file
   (default `target/fixtures-N.json`), deterministic for a seed.
-- `bench [--large] [--check]`: the performance figures in `bench/` (see `bench.rs`).
+- `bench [--large] [--check] [--suite]`: the performance figures in `bench/` (see `bench.rs`).
 - `mutants [--fast] [ARGS…]`: cargo-mutants over the reference server's rules.
 
 Every task has `--help`; usage errors exit 2. `serve` and `conform` pass `--help` on to the
@@ -17,6 +17,7 @@ server and the suite.
 */
 
 mod bench;
+mod delay_proxy;
 mod fixtures;
 mod mutants;
 mod tidy;
@@ -77,6 +78,10 @@ enum Task {
         /// Compare with the committed bench/results.json and fail on a regression
         #[arg(long)]
         check: bool,
+        /// Measure only the conformance suite's wall time (loopback and at a distance), keeping
+        /// the committed server figures
+        #[arg(long)]
+        suite: bool,
     },
     /// Run cargo-mutants over the reference server's rules and store (slow; not part of CI)
     Mutants {
@@ -109,7 +114,11 @@ fn main() -> ExitCode {
             seed,
             out,
         } => generate_fixtures(users, rooms.unwrap_or(users / 10), seed, out),
-        Task::Bench { large, check } => bench::run(large, check),
+        Task::Bench {
+            large,
+            check,
+            suite,
+        } => bench::run(large, check, suite),
         Task::Mutants { fast, args } => mutants::run(fast, &args),
     };
     match result {

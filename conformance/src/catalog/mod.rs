@@ -10,6 +10,7 @@ use std::{fmt, panic::Location, sync::Arc};
 use crate::context::Ctx;
 
 use crate::contract::{rule, Rule};
+use crate::schedule::Sharing;
 use crate::versions::Lines;
 use crate::vocabulary::{endpoint_of, Level, Needs, Verdict};
 
@@ -41,6 +42,11 @@ pub struct Check {
     pub kill_exemption: Option<&'static str>,
     /// The Rocket.Chat version lines its rule holds for; elsewhere it is not applicable.
     pub lines: Lines,
+    /// What of the target's shared state it relies on or changes, so that `--jobs` never runs
+    /// it beside a check it would disturb.
+    pub sharing: Sharing,
+    /// It sends many requests: with several jobs it starts before the others.
+    pub long: bool,
     /// Where the check is registered, beside its body (`file:line`).
     pub location: &'static Location<'static>,
     pub run: CheckFn,
@@ -81,6 +87,19 @@ impl Check {
         self
     }
 
+    /// The check, sharing this with the others (a check that needs test control stays alone
+    /// unless it says otherwise here).
+    pub fn shares(mut self, sharing: Sharing) -> Check {
+        self.sharing = sharing;
+        self
+    }
+
+    /// The check, started first when checks run side by side.
+    pub fn long(mut self) -> Check {
+        self.long = true;
+        self
+    }
+
     /// `file:line` of its registration.
     pub fn code(&self) -> String {
         format!("{}:{}", self.location.file(), self.location.line())
@@ -93,6 +112,26 @@ pub fn catalog() -> Vec<Check> {
     presence::add(&mut out);
     directory::add(&mut out);
     out
+}
+
+/// Declares what the checks added since `start` share, except those that run alone (they need
+/// test control or declared it).
+fn shared_as(out: &mut [Check], start: usize, sharing: Sharing) {
+    for c in out[start..].iter_mut().filter(|c| !c.sharing.alone) {
+        c.sharing = sharing;
+    }
+}
+
+/// What a check shares unless it says otherwise: everything when it needs test control, its own
+/// data in managed mode, else the clock and others' data (read).
+fn default_sharing(needs: Needs) -> Sharing {
+    if needs.test_control {
+        Sharing::ALONE
+    } else if needs.admin {
+        Sharing::OWN_DATA
+    } else {
+        Sharing::READS_TIME
+    }
 }
 
 /// Builds a catalog item, recording where it is registered.
@@ -113,6 +152,8 @@ pub(crate) fn check(
         needs,
         kill_exemption: None,
         lines: Lines::ALL,
+        sharing: default_sharing(needs),
+        long: false,
         location: Location::caller(),
         run: Arc::new(run),
     }

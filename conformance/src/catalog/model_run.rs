@@ -7,11 +7,13 @@ suite's own model ([`crate::oracle`]), and after every query compares the target
 the model's. A failing sequence shrinks to a minimal one, is re-checked, and is reported as a
 numbered list of REST calls with a curl script that replays it.
 
-Each sequence works under its own prefix (`<run prefix>c<n>-`), so directory texts, which always
+Each sequence works under its own prefix (`<run prefix>p<n>-` in the presence run, `d<n>-` in
+the directory run), so directory texts, which always
 start with it, only ever find that sequence's data, and the sequence's data is removed before
 the next one starts.
 
-Time: with test control the target's clock is stopped two hours in the past (so nothing the run
+Time (the presence run; directory answers do not depend on it, so the directory run leaves the
+clock alone): with test control the target's clock is stopped two hours in the past (so nothing the run
 writes lies in the future once the clock is given back) and only the run moves it, to the
 millisecond: a `from` is the stopped instant plus 1 ms, then the clock moves 2 ms, and clock
 moves cross the 10-minute boundary exactly (599 999 ms old: a delta; 600 000 ms: the full
@@ -593,21 +595,93 @@ struct Runner<'c, 'a> {
     settings: DirectorySettings,
     manual: bool,
     next_case: usize,
+    /// Starts the sequences' prefixes: `p` for presence and `d` for directory, so that the two
+    /// runs, side by side, never make the same name.
+    series: &'static str,
+    /// The removal of the previous sequence's data, under way.
+    removal: Option<std::thread::JoinHandle<Vec<crate::vocabulary::Exchange>>>,
 }
 
-impl Runner<'_, '_> {
-    fn prefix_for(&self, case: usize) -> Result<String, Verdict> {
-        Ok(format!("{}c{case}-", self.ctx.managed()?.prefix))
+impl Drop for Runner<'_, '_> {
+    fn drop(&mut self) {
+        self.wait_for_removal();
+    }
+}
+
+impl<'c, 'a> Runner<'c, 'a> {
+    fn new(ctx: &'c mut Ctx<'a>, endpoint: Endpoint, manual: bool) -> Self {
+        let settings = ctx.settings();
+        Self {
+            settings: DirectorySettings {
+                default_count: settings.default_count(),
+                upper_count_limit: settings.upper_count_limit(),
+                search_fields: settings.search_fields(),
+            },
+            ctx,
+            manual,
+            next_case: 0,
+            series: match endpoint {
+                Endpoint::Presence => "p",
+                Endpoint::Directory => "d",
+            },
+            removal: None,
+        }
     }
 
-    /// Runs one sequence from an empty world; removes its data afterwards.
+    fn prefix_for(&self, case: usize) -> Result<String, Verdict> {
+        Ok(format!(
+            "{}{}{case}-",
+            self.ctx.managed()?.prefix,
+            self.series
+        ))
+    }
+
+    /// Runs one sequence from an empty world; its data is removed meanwhile the next one runs.
     fn run_sequence(&mut self, ops: &[Op], seen: Option<&Arc<AtomicUsize>>) -> Outcome {
         self.next_case += 1;
         let case = self.next_case;
         let outcome = self.run_sequence_inner(case, ops, seen);
-        let check_id = self.ctx.check_id.clone();
-        crate::companion::remove_for_check(self.ctx, &check_id);
+        self.remove_in_background();
         outcome
+    }
+
+    /// Removes what the sequence made on a client of its own while the next sequence runs: the
+    /// next one works under another prefix and judges only its own data. One removal at a time.
+    fn remove_in_background(&mut self) {
+        self.wait_for_removal();
+        let Some(managed) = self.ctx.session.managed.clone() else {
+            return;
+        };
+        let items = crate::managed::not_removed(&managed, Some(&self.ctx.check_id));
+        let mut http = self.ctx.http.sibling();
+        let check_id = self.ctx.check_id.clone();
+        self.removal = Some(std::thread::spawn(move || {
+            let mut exchanges = Vec::new();
+            crate::managed::remove_items(&managed, &items, |req, admin| {
+                let req = req
+                    .header("X-Auth-Token", &admin.auth_token)
+                    .header("X-User-Id", &admin.user_id);
+                let (xs, result) = http.send(&req, &check_id);
+                exchanges.extend(xs.into_iter().map(|mut x| {
+                    x.cleanup = true;
+                    x
+                }));
+                result
+                    .map(|r| (r.status, crate::http::snippet(&r.text(), 200)))
+                    .map_err(|e| e.message)
+            });
+            exchanges
+        }));
+    }
+
+    /// Waits for the removal under way, recording its requests.
+    fn wait_for_removal(&mut self) {
+        if let Some(removal) = self.removal.take() {
+            match removal.join() {
+                Ok(exchanges) => self.ctx.exchanges.extend(exchanges),
+                Err(_) => self.ctx.note("removing a sequence's data panicked"),
+            }
+        }
     }
 
     fn run_sequence_inner(
@@ -687,7 +761,8 @@ impl Runner<'_, '_> {
         made: &mut Made,
         op: &Op,
     ) -> Result<(), Verdict> {
-        let tag = |local: &str| format!("c{case}-{local}");
+        let series = self.series;
+        let tag = |local: &str| format!("{series}{case}-{local}");
         let admin = self.ctx.admin_auth()?;
         match op {
             Op::CreateUser { .. } => {
@@ -775,7 +850,8 @@ impl Runner<'_, '_> {
         private: bool,
         members: &[usize],
     ) -> Result<(), Verdict> {
-        let tag = |local: &str| format!("c{case}-{local}");
+        let series = self.series;
+        let tag = |local: &str| format!("{series}{case}-{local}");
         let t = world.teams.last().expect("created in the model");
         let ids: Vec<&str> = members
             .iter()
@@ -827,7 +903,8 @@ impl Runner<'_, '_> {
         team: Option<usize>,
         members: &[usize],
     ) -> Result<(), Verdict> {
-        let tag = |local: &str| format!("c{case}-{local}");
+        let series = self.series;
+        let tag = |local: &str| format!("{series}{case}-{local}");
         let r = world.rooms.last().expect("created in the model");
         let names: Vec<String> = members
             .iter()
@@ -981,13 +1058,8 @@ fn made_team_id(made: &Made, team: usize) -> Result<String, Verdict> {
 
 pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
     ctx.managed()?;
-    let manual = ctx.session.test_control;
-    let settings = ctx.settings();
-    let settings = DirectorySettings {
-        default_count: settings.default_count(),
-        upper_count_limit: settings.upper_count_limit(),
-        search_fields: settings.search_fields(),
-    };
+    // Directory answers do not depend on the time: only the presence run takes the clock.
+    let manual = ctx.session.test_control && endpoint == Endpoint::Presence;
     let config = proptest_config(ctx);
     let steps = 1..=(ctx.config.model_steps.max(1) as usize);
     let seed = ctx.session.seed;
@@ -996,12 +1068,7 @@ pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
         config,
         TestRng::from_seed(RngAlgorithm::ChaCha, &property_seed(seed, &check_id)),
     );
-    let runner = RefCell::new(Runner {
-        ctx,
-        settings,
-        manual,
-        next_case: 0,
-    });
+    let runner = RefCell::new(Runner::new(ctx, endpoint, manual));
     let aborted: RefCell<Option<String>> = RefCell::new(None);
     let last_failure: RefCell<Option<StepFailure>> = RefCell::new(None);
     let sequences = Cell::new(0usize);
@@ -1064,12 +1131,12 @@ pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
 
 /// Which clock a run used, for its summary.
 fn clock_used(manual: bool, endpoint: Endpoint) -> &'static str {
-    if manual && endpoint == Endpoint::Presence {
-        "the target's manual clock (test control), moved across the 10-minute boundary"
-    } else if manual {
-        "the target's manual clock (test control)"
-    } else {
-        "the real clock (no test control)"
+    match (endpoint, manual) {
+        (Endpoint::Presence, true) => {
+            "the target's manual clock (test control), moved across the 10-minute boundary"
+        }
+        (Endpoint::Presence, false) => "the real clock (no test control)",
+        (Endpoint::Directory, _) => "the clock left alone (directory answers do not depend on it)",
     }
 }
 
@@ -1101,9 +1168,6 @@ fn run_machine(
         }
         Endpoint::Presence => {
             test_runner.run(&Machine::<false, false>::sequential_strategy(steps), body)
-        }
-        Endpoint::Directory if manual => {
-            test_runner.run(&Machine::<true, true>::sequential_strategy(steps), body)
         }
         Endpoint::Directory => {
             test_runner.run(&Machine::<true, false>::sequential_strategy(steps), body)

@@ -53,7 +53,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "After any sequence of writes, directory answers what the rules compute for any caller, type, text (case-insensitive literal substring), workspace, count, offset and sort: exactly the visible matches (active users by the search fields; public channels, channels of public or joined teams, and the caller's rooms; public or joined teams), total = all matches, the sorted slice [max(offset,0), +limit), emails only for administrators, belongsTo, usersCount and roomsCount right.",
         &["directory.envelope", "directory.users.visibility", "directory.users.emails", "directory.channels.visibility", "directory.channels.belongs-to", "directory.teams", "directory.workspace.default", "directory.workspace.all", "directory.text.match", "directory.text.literal", "directory.pagination", "directory.pagination.default-count", "directory.pagination.upper-limit", "directory.pagination.non-positive-count", "directory.pagination.negative-offset", "directory.sort.default", "directory.sort.keys", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
         model_based_run,
-    ));
+    )
+    .long());
 }
 
 pub(super) fn emails_only_for_admins(ctx: &mut Ctx) -> Result<(), Verdict> {

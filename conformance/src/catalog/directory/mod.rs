@@ -13,8 +13,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
-use super::check;
 use super::Check;
+use super::{check, shared_as};
 use crate::config::DirectoryForm;
 use crate::context::{
     dir_req, ensure, error_text, ids_of, show, split_fields, Auth, Ctx, DirAnswer, DirQuery,
@@ -22,6 +22,7 @@ use crate::context::{
 };
 pub(crate) use crate::contract::USER_KEYS;
 use crate::http::{snippet, Req};
+use crate::schedule::Sharing;
 use crate::shape::{
     directory_channels_seed_example, directory_users_seed_example, item_field_types, item_shape,
     type_name,
@@ -75,19 +76,32 @@ mod users;
 mod workspace;
 
 pub(super) fn add(out: &mut Vec<Check>) {
+    // Directory answers do not depend on the time. Unless a check says otherwise, one answer's
+    // own content is judged (nothing shared) or answers over data the suite did not make are
+    // compared (read).
+    let start = out.len();
     super::auth::add(out, "directory", DIRECTORY);
     envelope::add(out);
     users::add(out);
+    shared_as(out, start, Sharing::INDEPENDENT);
     channels::add(out);
+    let start = out.len();
     teams::add(out);
+    shared_as(out, start, Sharing::INDEPENDENT);
+    let start = out.len();
     r#type::add(out);
     workspace::add(out);
     pagination::add(out);
     text::add(out);
     sort::add(out);
     params::add(out);
+    shared_as(out, start, Sharing::READS_DATA);
+    let start = out.len();
     content_type::add(out);
+    shared_as(out, start, Sharing::INDEPENDENT);
+    let start = out.len();
     managed::add(out);
+    shared_as(out, start, Sharing::WRITES_DATA);
     property::add(out);
 }
 

@@ -42,7 +42,9 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "No count: API_Default_Count (50) items at most. With test control the setting is lowered below the number of users so that the rule shows.",
         &["directory.pagination.default-count"],
         default_count,
-    ));
+    )
+    // With test control it lowers the limit to fit the target's users.
+    .shares(Sharing::ALONE));
     out.push(check(
         "directory/pagination/count-clamped-to-upper-limit",
         Level::Should,
@@ -50,7 +52,9 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "count > API_Upper_Count_Limit (100) is clamped to it. With test control the limit is lowered below the number of users so that the rule shows.",
         &["directory.pagination.upper-limit"],
         count_clamped_to_upper_limit,
-    ));
+    )
+    // With test control it lowers the limit to fit the target's users.
+    .shares(Sharing::ALONE));
     out.push(check(
         "directory/pagination/negative-offset-is-echoed-and-skips-nothing",
         Level::Should,

@@ -15,7 +15,9 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "For any count and offset: count = items returned, offset echoed, total unchanged, and the items are the slice [max(offset,0), +limit) of the full listing, limit = count clamped to API_Upper_Count_Limit, 10 when ≤ 0, API_Default_Count when absent.",
         &["directory.pagination", "directory.pagination.default-count", "directory.pagination.upper-limit", "directory.pagination.non-positive-count", "directory.pagination.negative-offset", "directory.pagination.beyond-end"],
         pagination_invariants,
-    ));
+    )
+    .shares(Sharing::READS_DATA)
+    .long());
     out.push(check(
         "directory/property/text-matches-literally",
         Level::Should,
@@ -23,15 +25,21 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "Any substring of a name on the target, in any case, with regex metacharacters, only returns items containing it (case-insensitively) in a search field; without metacharacters, the item it came from is found.",
         &["directory.text.literal", "directory.text.match"],
         text_matches_literally,
-    ));
-    out.push(check(
-        "directory/property/malformed-params-never-5xx",
-        Level::Should,
-        Needs::CREDENTIALS,
-        "Bad input is answered with 400 (or ignored), never with a server error.",
-        &["errors.no-server-error"],
-        malformed_params_never_5xx,
-    ));
+    )
+    .shares(Sharing::READS_DATA)
+    .long());
+    out.push(
+        check(
+            "directory/property/malformed-params-never-5xx",
+            Level::Should,
+            Needs::CREDENTIALS,
+            "Bad input is answered with 400 (or ignored), never with a server error.",
+            &["errors.no-server-error"],
+            malformed_params_never_5xx,
+        )
+        .shares(Sharing::INDEPENDENT)
+        .long(),
+    );
 }
 
 pub(super) fn pagination_invariants(ctx: &mut Ctx) -> Result<(), Verdict> {

@@ -11,7 +11,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "If the value of from parameter is older than 10 minutes, the server will reply with a full result set.",
         &["presence.cutoff"],
         older_than_10_min_is_full,
-    ));
+    )
+    .shares(Sharing::READS_CLOCK_WITH_SLACK));
     out.push(check(
         "presence/cutoff/just-inside-window-is-partial",
         Level::Must,
@@ -19,7 +20,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "Only a from older than 10 minutes gives a full result set: one just under 10 minutes old (9 min 59.999 s with test control; the time margin away without) is partial.",
         &["presence.cutoff", "presence.from.partial"],
         just_inside_window_is_partial,
-    ));
+    )
+    .shares(Sharing::STOPS_CLOCK_ON_MINUTE));
     out.push(check(
         "presence/cutoff/just-outside-window-is-full",
         Level::Must,
@@ -27,7 +29,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "If the value of from parameter is older than 10 minutes, the server will reply with a full result set (10 min 0.001 s with test control; the time margin away without).",
         &["presence.cutoff"],
         just_outside_window_is_full,
-    ));
+    )
+    .shares(Sharing::STOPS_CLOCK_ON_MINUTE));
     out.push(check(
         "presence/cutoff/exactly-10-min-is-full",
         Level::Should,
@@ -35,7 +38,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "diff = (Date.now() - Number(ts)) / 1000 / 60; if (diff < 10) → partial: the comparison is strict, so a from exactly 600000 ms old gives the full list.",
         &["presence.cutoff.boundary"],
         exactly_10_min_is_full,
-    ));
+    )
+    .shares(Sharing::STOPS_CLOCK_ON_MINUTE));
 }
 
 pub(super) fn older_than_10_min_is_full(ctx: &mut Ctx) -> Result<(), Verdict> {

@@ -2,6 +2,14 @@
 
 use super::*;
 
+/// The checks that stop the clock in 1971 change no setting: they run beside checks that do not
+/// use the clock or write data.
+const TIME_TRAVEL: Sharing = Sharing {
+    clock: crate::schedule::Clock::Moves,
+    data: crate::schedule::Data::Reads,
+    alone: false,
+};
+
 pub(super) fn add(out: &mut Vec<Check>) {
     out.push(check(
         "presence/delta/excludes-caller",
@@ -10,7 +18,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "The delta (from under 10 minutes old) is findNotIdUpdatedFrom(this.userId, …): it never lists the caller. Checked with the clock stopped long ago so that every user counts as changed.",
         &["presence.delta.caller"],
         excludes_caller,
-    ));
+    )
+    .shares(TIME_TRAVEL));
     out.push(check(
         "presence/delta/covers-changed-connected-users",
         Level::Should,
@@ -18,7 +27,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "The delta lists every user with _updatedAt >= from (offline ones included): with from before every change, it holds at least everyone in the full list but the caller.",
         &["presence.delta.members"],
         covers_changed_connected_users,
-    ));
+    )
+    .shares(TIME_TRAVEL));
     out.push(check(
         "presence/delta/covers-offline-users",
         Level::Should,
@@ -26,7 +36,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "The delta lists every user with a username and _updatedAt >= from, offline ones included: with from before every change, it holds every user the directory lists but the caller.",
         &["presence.delta.members", "directory.users.visibility"],
         covers_offline_users,
-    ));
+    )
+    .shares(TIME_TRAVEL));
     out.push(check(
         "presence/delta/lists-user-who-logged-in",
         Level::Should,

@@ -11,7 +11,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "If you pass from parameter, you'll get only a list users presence which have changed after the time of from parameter. The full result field will then be false.",
         &["presence.from.partial"],
         recent_is_partial,
-    ));
+    )
+    .shares(Sharing::READS_CLOCK_WITH_SLACK));
     out.push(check(
         "presence/from/now-is-partial",
         Level::Must,
@@ -19,7 +20,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "If you pass from parameter […] the full result field will then be false (from = now: a partial, usually empty, list).",
         &["presence.from.partial"],
         now_is_partial,
-    ));
+    )
+    .shares(Sharing::READS_CLOCK_WITH_SLACK));
     out.push(check(
         "presence/from/future-is-partial",
         Level::Must,
@@ -27,7 +29,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "If you pass from parameter […] the full result field will then be false. Only a from older than 10 minutes gives the full set; a future from is not.",
         &["presence.from.future"],
         future_is_partial,
-    ));
+    )
+    .shares(Sharing::READS_CLOCK_WITH_SLACK));
     out.push(check(
         "presence/from/form/no-zone-is-utc",
         Level::Should,
@@ -35,7 +38,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "A from without a timezone is a local time; the reference server reads it as UTC (Rocket.Chat's `new Date()` uses the server's local zone, UTC on a typical deployment).",
         &["presence.from.no-zone"],
         no_zone_is_utc,
-    ));
+    )
+    .shares(Sharing::STOPS_CLOCK_ON_MINUTE));
     for (name, form) in FromForm::named() {
         out.push(check(
             format!("presence/from/form/{name}"),
@@ -48,7 +52,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
                 &["presence.from.formats", "presence.cutoff"]
             },
             move |ctx| both_sides(ctx, form),
-        ));
+        )
+    .shares(Sharing::STOPS_CLOCK_ON_MINUTE));
     }
     for (name, value, why) in [
         (
@@ -78,7 +83,8 @@ pub(super) fn add(out: &mut Vec<Check>) {
                 &["presence.from.unparseable"]
             },
             move |ctx| ctx.expect_full(value, true, why).map(drop),
-        ));
+        )
+    .shares(Sharing::INDEPENDENT));
     }
 }
 

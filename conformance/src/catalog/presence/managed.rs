@@ -4,6 +4,7 @@
 use super::*;
 use crate::catalog::managed_checks::*;
 use crate::catalog::model_run;
+use crate::schedule::{Clock, Data};
 
 pub(super) fn add(out: &mut Vec<Check>) {
     out.push(check(
@@ -61,7 +62,14 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "After any sequence of writes (users created, statuses and profiles changed, users deactivated and reactivated, rooms and teams created, invitations) users.presence answers what the rules compute: the full list holds the users not offline (full: true); from under 10 minutes old gives every user written since, offline ones too, never the caller (full: false); from 10 minutes old or older gives the full list; ids gives the listed users not offline (full: false); fields are only the projected ones, never null.",
         &["presence.full", "presence.full.connected", "presence.full.members", "presence.from.partial", "presence.cutoff", "presence.cutoff.boundary", "presence.from.formats", "presence.delta.members", "presence.delta.caller", "presence.delta.updated-at", "presence.ids", "presence.ids.forms", "presence.user.types", "presence.user.projection", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
         model_based_run,
-    ));
+    )
+    // It moves the clock (with test control) around its own data.
+    .shares(Sharing {
+        clock: Clock::Moves,
+        data: Data::Writes,
+        alone: false,
+    })
+    .long());
 }
 
 /// A status that shows as set when set over REST, meaning "connected": `busy` up to 8.5; from

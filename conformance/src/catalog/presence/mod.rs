@@ -10,14 +10,15 @@ use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
-use super::check;
 use super::expect::{exactly_application_json, items_within, json_media_type, keys_within};
 use super::Check;
+use super::{check, shared_as};
 use crate::context::{
     ensure, ids_of, show, Auth, Ctx, DirQuery, PresenceAnswer, PRESENCE, TEN_MINUTES_MS,
 };
 pub(crate) use crate::contract::projected_keys;
 use crate::http::{snippet, Req};
+use crate::schedule::Sharing;
 use crate::shape::{item_field_types, item_shape, presence_seed_example, type_name};
 use crate::timefmt::{ceil_to, floor_to, FromForm};
 use crate::versions::{Line, Lines};
@@ -39,17 +40,28 @@ mod settings;
 mod users;
 
 pub(super) fn add(out: &mut Vec<Check>) {
+    // One answer's own content: nothing shared.
+    let start = out.len();
     super::auth::add(out, "presence", PRESENCE);
     envelope::add(out);
     users::add(out);
     full::add(out);
+    shared_as(out, start, Sharing::INDEPENDENT);
+    // Each says what it shares.
     from::add(out);
     cutoff::add(out);
     delta::add(out);
+    // Picks users from the full list, then asks for them.
+    let start = out.len();
     ids::add(out);
+    shared_as(out, start, Sharing::READS_DATA);
+    let start = out.len();
     params::add(out);
+    shared_as(out, start, Sharing::INDEPENDENT);
     settings::add(out);
+    let start = out.len();
     content_type::add(out);
+    shared_as(out, start, Sharing::INDEPENDENT);
     managed::add(out);
     property::add(out);
 }

@@ -13,15 +13,21 @@ pub(super) fn add(out: &mut Vec<Check>) {
         "from: ISO 8601 datetime; timezone, milliseconds and seconds are optional. Any instant in any allowed form gives full: false when under 10 minutes old (or in the future) and full: true when older.",
         &["presence.from.formats", "presence.cutoff", "presence.from.future"],
         from_forms_pick_the_window,
-    ));
-    out.push(check(
-        "presence/property/malformed-params-never-5xx",
-        Level::Should,
-        Needs::CREDENTIALS,
-        "Bad input is answered with 400 (or ignored), never with a server error.",
-        &["errors.no-server-error"],
-        malformed_params_never_5xx,
-    ));
+    )
+    .shares(Sharing::STOPS_CLOCK_ON_MINUTE)
+    .long());
+    out.push(
+        check(
+            "presence/property/malformed-params-never-5xx",
+            Level::Should,
+            Needs::CREDENTIALS,
+            "Bad input is answered with 400 (or ignored), never with a server error.",
+            &["errors.no-server-error"],
+            malformed_params_never_5xx,
+        )
+        .shares(Sharing::INDEPENDENT)
+        .long(),
+    );
 }
 
 #[derive(Debug, Clone)]
