@@ -843,4 +843,46 @@ mod tests {
             r#"curl -sS -i -H "X-Auth-Token: $X_AUTH_TOKEN" 'http://h:1/api/v1/users.presence?from=x%20y'"#
         );
     }
+
+    /// A loopback server answering `200 {}` to `n` requests, one connection each.
+    fn answer(n: usize) -> String {
+        use std::io::Write;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        thread::spawn(move || {
+            for stream in listener.incoming().take(n) {
+                let mut stream = stream.unwrap();
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf);
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn the_rate_limit_is_one_budget_for_every_sibling() {
+        let options = HttpOptions {
+            rate_limit: 50.0,
+            ..HttpOptions::default()
+        };
+        let http = Http::new(&answer(8), options).unwrap();
+        let started = Instant::now();
+        thread::scope(|scope| {
+            for _ in 0..2 {
+                let mut sibling = http.sibling();
+                scope.spawn(move || {
+                    for _ in 0..4 {
+                        let (_, result) = sibling.send(&Req::get("/"), "test");
+                        assert_eq!(result.unwrap().status, 200);
+                    }
+                });
+            }
+        });
+        // Eight requests at 50 per second leave at least 7 intervals of 20 ms apart, whichever
+        // client sends them (a lower bound, not a timing).
+        assert!(started.elapsed() >= Duration::from_millis(140));
+    }
 }

@@ -19,7 +19,7 @@ use crate::catalog::Check;
 use crate::config::{Config, Credentials, RedactedConfig};
 use crate::context::{Auth, Ctx, Session, Skew};
 use crate::http::{Http, Req};
-use crate::schedule::{Data, Plan};
+use crate::schedule::{Clock, Data, Plan};
 use crate::setup::{Setup, SetupFailure, SetupProblem};
 use crate::versions::{Line, Lines};
 use crate::vocabulary::{CheckResult, Exchange, Status, Verdict};
@@ -425,18 +425,7 @@ fn run_side_by_side(
     let jobs = config.jobs.clamp(1, to_run.len().max(1));
     let mut order = to_run.to_vec();
     if jobs > 1 {
-        // The long ones first, so that the others fill the time beside them; then those that
-        // write data, which the long ones (writers too) do not hold back; those that run alone
-        // last, so that, waiting, they hold back no other.
-        order.sort_by_key(|&i| {
-            let c = &checks[i];
-            match (c.long, c.sharing.alone, c.sharing.data) {
-                (true, _, _) => 0,
-                (false, true, _) => 3,
-                (false, false, Data::Writes) => 1,
-                (false, false, _) => 2,
-            }
-        });
+        order.sort_by_key(|&i| start_rank(&checks[i]));
     }
     let plan = Plan::new(checks.iter().map(|c| c.sharing).collect(), order);
     let stop: Mutex<Option<String>> = Mutex::new(None);
@@ -509,6 +498,24 @@ fn run_side_by_side(
         }
     }
     stopped
+}
+
+/// When a check starts relative to the others when they run side by side (lower first; catalog
+/// order within a rank). The long ones start first, so that the others fill the time beside
+/// them, but a long one that moves the clock waits for the short writers that need a running
+/// clock (they could not run beside it, and so would add their time after it); the long readers
+/// come next, as soon as the writers let them; those that run alone come last, so that, waiting,
+/// they hold back no other.
+fn start_rank(check: &Check) -> u8 {
+    let s = check.sharing;
+    match (check.long, s.alone, s.data, s.clock) {
+        (_, true, _, _) => 5,
+        (true, _, Data::Writes, Clock::Moves) => 2,
+        (true, _, Data::Writes, _) => 0,
+        (false, _, Data::Writes, _) => 1,
+        (true, _, _, _) => 3,
+        _ => 4,
+    }
 }
 
 /// Why the run must stop now, if it must: an interrupt, a target that stopped answering, or

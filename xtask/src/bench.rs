@@ -514,6 +514,27 @@ fn regressions(old: &Value, new: &Value) -> Vec<String> {
         }
         m
     };
+    for (label, path) in [
+        ("the suite on loopback", ["loopback_s", ""]),
+        (
+            "the suite at a distance with the default --jobs",
+            ["distance", "jobs_default_s"],
+        ),
+    ] {
+        let figure = |v: &Value| {
+            let v = &v["conformance"][path[0]];
+            if path[1].is_empty() {
+                v.as_f64()
+            } else {
+                v[path[1]].as_f64()
+            }
+        };
+        if let (Some(o), Some(n)) = (figure(old), figure(new)) {
+            if n > o * ALLOWED_RATIO {
+                found.push(format!("{label}: {n:.2} s, was {o:.2} s"));
+            }
+        }
+    }
     let (old, new) = (index(old), index(new));
     for (key, (new_median, new_ratio)) in &new {
         let Some((old_median, old_ratio)) = old.get(key) else {
@@ -646,5 +667,9 @@ mod tests {
         assert!(regressions(&run(1.0, 0.8), &run(1.9, 0.5)).is_empty());
         assert_eq!(regressions(&run(1.0, 0.8), &run(2.1, 0.8)).len(), 1);
         assert_eq!(regressions(&run(1.0, 0.8), &run(1.0, 0.3)).len(), 1);
+        let suite =
+            |s: f64| json!({"conformance": {"loopback_s": 0.3, "distance": {"jobs_default_s": s}}});
+        assert!(regressions(&suite(7.0), &suite(13.0)).is_empty());
+        assert_eq!(regressions(&suite(7.0), &suite(15.0)).len(), 1);
     }
 }
