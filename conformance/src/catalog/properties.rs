@@ -14,7 +14,26 @@ use proptest::test_runner::{
 
 use crate::context::{Auth, Ctx};
 use crate::http::{encode, snippet, Req};
-use crate::vocabulary::Verdict;
+use crate::schedule::Sharing;
+use crate::vocabulary::{Level, Needs, Verdict};
+
+use super::Check;
+
+/// `<endpoint>/property/malformed-params-never-5xx`: random malformed parameters on `path` are
+/// answered with 400 or ignored, never with a server error.
+#[track_caller]
+pub(super) fn malformed_params_check(endpoint: &str, path: &'static str) -> Check {
+    super::check(
+        format!("{endpoint}/property/malformed-params-never-5xx"),
+        Level::Should,
+        Needs::CREDENTIALS,
+        "Bad input is answered with 400 (or ignored), never with a server error.",
+        &["errors.no-server-error"],
+        move |ctx| malformed_property(ctx, path),
+    )
+    .shares(Sharing::INDEPENDENT)
+    .long()
+}
 
 /// The seed of one property: the run's seed mixed with the check id (FNV-1a).
 pub fn property_seed(run_seed: u64, id: &str) -> [u8; 32] {
@@ -107,7 +126,7 @@ where
 
 // ----- malformed parameters ------------------------------------------------------------------
 
-pub(super) fn malformed_property(ctx: &mut Ctx, path: &'static str) -> Result<(), Verdict> {
+fn malformed_property(ctx: &mut Ctx, path: &'static str) -> Result<(), Verdict> {
     let keys = prop::sample::select(vec![
         "from",
         "ids",

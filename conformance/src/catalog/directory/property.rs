@@ -2,7 +2,7 @@
 //! by proptest.
 
 use super::*;
-use crate::catalog::properties::{malformed_property, run_property};
+use crate::catalog::properties::{malformed_params_check, run_property};
 
 use proptest::prelude::*;
 use serde_json::Value;
@@ -28,18 +28,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
     )
     .shares(Sharing::READS_DATA)
     .long());
-    out.push(
-        check(
-            "directory/property/malformed-params-never-5xx",
-            Level::Should,
-            Needs::CREDENTIALS,
-            "Bad input is answered with 400 (or ignored), never with a server error.",
-            &["errors.no-server-error"],
-            malformed_params_never_5xx,
-        )
-        .shares(Sharing::INDEPENDENT)
-        .long(),
-    );
+    out.push(malformed_params_check("directory", DIRECTORY));
 }
 
 pub(super) fn pagination_invariants(ctx: &mut Ctx) -> Result<(), Verdict> {
@@ -212,9 +201,4 @@ fn text_cases(sources: Vec<(&'static str, String, String)>) -> impl Strategy<Val
                 has_metachar,
             }
         })
-}
-
-/// Any malformed parameter is a 400 or ignored, never a server error.
-pub(super) fn malformed_params_never_5xx(ctx: &mut Ctx) -> Result<(), Verdict> {
-    malformed_property(ctx, DIRECTORY)
 }

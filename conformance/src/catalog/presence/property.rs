@@ -1,7 +1,7 @@
 //! `presence/property/…`: properties of `from`, drawn and shrunk by proptest.
 
 use super::*;
-use crate::catalog::properties::{malformed_property, run_property};
+use crate::catalog::properties::{malformed_params_check, run_property};
 
 use proptest::prelude::*;
 
@@ -16,18 +16,7 @@ pub(super) fn add(out: &mut Vec<Check>) {
     )
     .shares(Sharing::STOPS_CLOCK_ON_MINUTE)
     .long());
-    out.push(
-        check(
-            "presence/property/malformed-params-never-5xx",
-            Level::Should,
-            Needs::CREDENTIALS,
-            "Bad input is answered with 400 (or ignored), never with a server error.",
-            &["errors.no-server-error"],
-            malformed_params_never_5xx,
-        )
-        .shares(Sharing::INDEPENDENT)
-        .long(),
-    );
+    out.push(malformed_params_check("presence", PRESENCE));
 }
 
 #[derive(Debug, Clone)]
@@ -87,9 +76,4 @@ pub(super) fn from_forms_pick_the_window(ctx: &mut Ctx) -> Result<(), Verdict> {
         )
         .map(drop)
     })
-}
-
-/// Any malformed parameter is a 400 or ignored, never a server error.
-pub(super) fn malformed_params_never_5xx(ctx: &mut Ctx) -> Result<(), Verdict> {
-    malformed_property(ctx, PRESENCE)
 }
