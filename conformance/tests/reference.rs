@@ -380,3 +380,79 @@ fn model_based_runs_pass_on_the_real_clock() {
     }
     assert!(report.managed.unwrap().cleanup_succeeded);
 }
+
+/// A check that changes shared state it did not declare gets an Error naming its declaration,
+/// with one job as with many: a wrong declaration shows in every run of the catalog.
+#[test]
+fn undeclared_changes_to_shared_state_are_errors() {
+    use conformance::schedule::Sharing;
+    let server = common::start_reference();
+    let config = common::reference_config(&server.url);
+    let ad_hoc =
+        |id: &str, sharing: Sharing, needs, f: fn(&mut Ctx) -> _| conformance::catalog::Check {
+            id: id.into(),
+            level: conformance::Level::Should,
+            sentence: "ad hoc",
+            rules: &["test"],
+            lines: conformance::versions::Lines::ALL,
+            location: std::panic::Location::caller(),
+            needs,
+            kill_exemption: None,
+            sharing,
+            long: false,
+            run: std::sync::Arc::new(f),
+        };
+    let checks = [
+        ad_hoc(
+            "test/ad-hoc/sets-the-clock",
+            Sharing::READS_CLOCK_WITH_SLACK,
+            conformance::vocabulary::Needs::CREDENTIALS,
+            |ctx| ctx.freeze_clock(31_536_000_000),
+        ),
+        ad_hoc(
+            "test/ad-hoc/stops-the-clock",
+            Sharing::INDEPENDENT,
+            conformance::vocabulary::Needs::CREDENTIALS,
+            |ctx| ctx.freeze_clock_on_minute().map(drop),
+        ),
+        ad_hoc(
+            "test/ad-hoc/changes-settings",
+            Sharing::STOPS_CLOCK_ON_MINUTE,
+            conformance::vocabulary::Needs::CREDENTIALS,
+            |ctx| ctx.patch_settings(serde_json::json!({ "API_Default_Count": 7 })),
+        ),
+        ad_hoc(
+            "test/ad-hoc/writes-data",
+            Sharing::READS_DATA,
+            conformance::vocabulary::Needs::MANAGED,
+            |ctx| ctx.create_user("undeclared").map(drop),
+        ),
+        // Declared: allowed.
+        ad_hoc(
+            "test/ad-hoc/declared",
+            Sharing::WRITES_DATA,
+            conformance::vocabulary::Needs::MANAGED,
+            |ctx| ctx.create_user("declared").map(drop),
+        ),
+    ];
+    let report = runner::run_checks(&config, &checks, &mut Quiet);
+    for r in &report.results[..4] {
+        assert_eq!(r.status, Status::Error, "{}: {:?}", r.id, r.message);
+        assert!(
+            r.message
+                .as_deref()
+                .is_some_and(|m| m.contains("its declaration in the catalog is wrong")),
+            "{}: {:?}",
+            r.id,
+            r.message
+        );
+    }
+    assert_eq!(
+        report.results[4].status,
+        Status::Pass,
+        "{:?}",
+        report.results[4].message
+    );
+    // What the declared one made is removed.
+    assert!(report.managed.unwrap().cleanup_succeeded);
+}
