@@ -53,8 +53,9 @@ fn help_and_list() {
 
 #[test]
 fn unreachable_target_is_not_judged() {
-    let dir = std::env::temp_dir().join(format!("conformance-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed when dropped, also when an assertion below fails.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     let (junit, json, markdown) = (dir.join("r.xml"), dir.join("r.json"), dir.join("r.md"));
     // A job summary file that already holds another step's text is appended to.
     std::fs::write(&markdown, "earlier step\n").unwrap();

@@ -416,8 +416,9 @@ async fn a_generated_typescript_client_types_every_recorded_answer() {
             );
         }
     }
-    let dir = std::env::temp_dir().join(format!("generated-client-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    // Removed when dropped, also when an assertion below fails.
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
     let types = dir.join("api.d.ts");
     let generated = Command::new(&generator)
         .arg(repo_root().join("openapi/openapi.json"))
