@@ -18,6 +18,16 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZon
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
+tokio::task_local! {
+    /// The instant the request being served sees as now, when test control gave it one.
+    static REQUEST_NOW: Millis;
+}
+
+/// Serves `request` with `now` as every [`Clock::now`] inside it, leaving the clock itself alone.
+pub async fn with_request_clock<F: std::future::Future>(now: Millis, request: F) -> F::Output {
+    REQUEST_NOW.scope(now, request).await
+}
+
 /// The server's clock: the system clock, or a manual one that only moves when told to.
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -38,7 +48,11 @@ impl Clock {
         clock
     }
 
+    /// The instant the current request was given, else the manual clock, else the system time.
     pub fn now(&self) -> Millis {
+        if let Ok(now) = REQUEST_NOW.try_with(|now| *now) {
+            return now;
+        }
         if self.manual.load(Ordering::Acquire) {
             self.manual_now.load(Ordering::Acquire)
         } else {

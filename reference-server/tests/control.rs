@@ -269,3 +269,72 @@ async fn the_rocketchat_version_can_be_switched_at_run_time() {
         "unchanged"
     );
 }
+
+#[tokio::test]
+async fn a_request_can_carry_a_clock_of_its_own_without_moving_the_server_clock() {
+    let h = Harness::presence();
+    let from = h.iso_ago(5 * 60_000);
+    let uri = format!("/api/v1/users.presence?from={from}");
+    let later = (NOW + 20 * 60_000).to_string();
+    let auth = [("X-User-Id", ADMIN.0), ("X-Auth-Token", ADMIN.1)];
+    let on_server_clock = h.request(Method::GET, &uri, &auth, None).await;
+    assert_eq!(on_server_clock.body["full"], json!(false));
+    let with_own = [auth[0], auth[1], ("X-Test-Clock", later.as_str())];
+    let on_own_clock = h.request(Method::GET, &uri, &with_own, None).await;
+    assert_eq!(on_own_clock.status, 200, "{}", on_own_clock.raw);
+    assert_eq!(
+        on_own_clock.body["full"],
+        json!(true),
+        "from is 25 minutes old"
+    );
+    let clock = h
+        .request(
+            Method::GET,
+            "/test-control/clock",
+            &[("X-Test-Clock", "1000")],
+            None,
+        )
+        .await;
+    assert_eq!(clock.body["nowMs"], json!(1000));
+    assert_eq!(h.now(), NOW, "the server's clock did not move");
+}
+
+#[tokio::test]
+async fn a_request_clock_that_is_no_instant_is_400_and_ignored_without_test_control() {
+    let h = Harness::presence();
+    for bad in ["soon", "1.5", "8640000000000001"] {
+        let r = h
+            .request(
+                Method::GET,
+                "/api/v1/users.presence",
+                &[
+                    ("X-User-Id", ADMIN.0),
+                    ("X-Auth-Token", ADMIN.1),
+                    ("X-Test-Clock", bad),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert_eq!(r.body["success"], json!(false));
+        assert!(
+            r.body["error"].as_str().unwrap().contains("X-Test-Clock"),
+            "{bad}: {}",
+            r.raw
+        );
+    }
+    let off = Harness::with(PRESENCE_FIXTURE, Settings::default(), false);
+    let r = off
+        .request(
+            Method::GET,
+            "/api/v1/users.presence",
+            &[
+                ("X-User-Id", ADMIN.0),
+                ("X-Auth-Token", ADMIN.1),
+                ("X-Test-Clock", "soon"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.raw);
+}

@@ -148,6 +148,31 @@ fn off() -> Json<ErrorBody> {
     ))
 }
 
+/// A request header that gives one request a clock of its own (test control only): the instant,
+/// in milliseconds since the epoch, that the request sees as now. The server's clock does not
+/// move, so requests that carry different instants can run side by side.
+pub const REQUEST_CLOCK_HEADER: &str = "X-Test-Clock";
+
+/// The instant of a [`REQUEST_CLOCK_HEADER`] value, or the answer that refuses it.
+pub fn request_clock(value: &[u8]) -> Result<i64, ErrorBody> {
+    let ms = std::str::from_utf8(value)
+        .ok()
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .ok_or_else(|| {
+            ErrorBody::typed(
+                format!("{REQUEST_CLOCK_HEADER} must be an integer, milliseconds since the epoch"),
+                "error-invalid-date",
+            )
+        })?;
+    within_dates(ms).map_err(|refused| {
+        ErrorBody::typed(
+            format!("{REQUEST_CLOCK_HEADER}: {}", refused.error),
+            "error-invalid-date",
+        )
+    })?;
+    Ok(ms)
+}
+
 /// The farthest instant from the epoch a JavaScript `Date` holds, in milliseconds either way.
 const DATE_RANGE_MS: i64 = 8_640_000_000_000_000;
 

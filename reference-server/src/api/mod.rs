@@ -56,7 +56,9 @@ pub enum ApiTags {
     /// Server information.
     Miscellaneous,
     /// Not part of Rocket.Chat: controls the reference server's clock, settings and data for
-    /// tests. Answers 404 unless the server was started with `--test-control`.
+    /// tests. Answers 404 unless the server was started with `--test-control`. With test
+    /// control any request may also carry `X-Test-Clock` (milliseconds since the epoch): that
+    /// request alone sees that instant as now, and the server's clock does not move.
     TestControl,
 }
 
@@ -303,6 +305,7 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint<Output = poem::Response> {
     let document = document();
     let allowed = Arc::new(allowed_methods(&document));
     let ui = swagger_ui_html();
+    let test_control = state.test_control;
     Route::new()
         .nest("/", service())
         .at(
@@ -321,7 +324,19 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint<Output = poem::Response> {
             let allowed = allowed.clone();
             async move {
                 let path = req.uri().path().to_owned();
-                let mut response = endpoint.call(req).await?;
+                let request_clock = match req.headers().get(control::REQUEST_CLOCK_HEADER) {
+                    Some(value) if test_control => match control::request_clock(value.as_bytes()) {
+                        Ok(now) => Some(now),
+                        Err(refused) => {
+                            return Ok(json_response(StatusCode::BAD_REQUEST, &refused))
+                        }
+                    },
+                    _ => None,
+                };
+                let mut response = match request_clock {
+                    Some(now) => crate::time::with_request_clock(now, endpoint.call(req)).await?,
+                    None => endpoint.call(req).await?,
+                };
                 as_rocket_chat_sends_it(&mut response, allowed.get(&path));
                 Ok(response)
             }
