@@ -15,6 +15,10 @@ use crate::schedule::Clock;
 use crate::vocabulary::{Exchange, Verdict};
 
 pub use crate::contract::{DEFAULT_SEARCH_FIELDS, DIRECTORY, PRESENCE, TEN_MINUTES_MS};
+
+/// The request header of test control's per-request clock: the instant, in milliseconds since
+/// the epoch, that one request sees as the target's now, the target's clock left alone.
+pub const REQUEST_CLOCK_HEADER: &str = "X-Test-Clock";
 pub use crate::vocabulary::User;
 
 /// The target's settings as test control reports them.
@@ -76,6 +80,8 @@ pub struct Session {
     /// How the second user logs in again.
     pub second_credentials: Option<Credentials>,
     pub test_control: bool,
+    /// Test control also gives each request a clock of its own ([`REQUEST_CLOCK_HEADER`]).
+    pub request_clock: bool,
     /// The settings as they were before the run (test control only).
     pub settings: Option<Settings>,
     /// Whether the target's clock was stopped before the run, and where (test control only).
@@ -198,6 +204,9 @@ pub struct Ctx<'a> {
     pub sharing: crate::schedule::Sharing,
     /// It holds the shared stop of the clock on a minute; the runner leaves it after the check.
     pub holds_shared_stop: bool,
+    /// The instant the check's requests carry as their own now (test control's per-request
+    /// clock, [`REQUEST_CLOCK_HEADER`]); the target's clock is left alone.
+    pub own_clock: Option<i64>,
     frozen_ms: Option<i64>,
     /// Inside [`Ctx::tidy`]: requests are recorded as clean-up.
     tidying: bool,
@@ -222,6 +231,7 @@ impl<'a> Ctx<'a> {
             line_consulted: std::cell::Cell::new(false),
             sharing: crate::schedule::Sharing::ALONE,
             holds_shared_stop: false,
+            own_clock: None,
             frozen_ms: None,
             tidying: false,
         }
@@ -278,7 +288,10 @@ impl<'a> Ctx<'a> {
     /// Sends a request with the given credentials. Transport failures and redirects are
     /// Errors; any other status is returned.
     pub fn send(&mut self, req: Req, auth: &Auth) -> Result<Resp, Verdict> {
-        let req = self.with_auth(req, auth);
+        let mut req = self.with_auth(req, auth);
+        if let Some(now) = self.own_clock {
+            req = req.header(REQUEST_CLOCK_HEADER, &now.to_string());
+        }
         if let (false, Some(deadline)) = (self.tidying, self.session.deadline) {
             if std::time::Instant::now() >= deadline {
                 return Err(Verdict::Error(format!(

@@ -163,6 +163,18 @@ pub fn not_removed(managed: &Managed, check: Option<&str>) -> Vec<usize> {
         .collect()
 }
 
+/// The registry positions of the items of `check` named under `prefix`, not removed yet.
+pub fn not_removed_under(managed: &Managed, check: &str, prefix: &str) -> Vec<usize> {
+    managed
+        .registry
+        .lock()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !c.removed && c.check == check && c.name.starts_with(prefix))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Removes the items at these registry positions, as [`remove_created`] does.
 pub fn remove_items(
     managed: &Managed,

@@ -19,7 +19,7 @@ use crate::catalog::Check;
 use crate::config::{Config, Credentials, RedactedConfig};
 use crate::context::{Auth, Ctx, Session, Skew};
 use crate::http::{Http, Req};
-use crate::schedule::{Clock, Data, Plan};
+use crate::schedule::{Clock, Data, Plan, Sharing};
 use crate::setup::{Setup, SetupFailure, SetupProblem};
 use crate::versions::{Line, Lines};
 use crate::vocabulary::{CheckResult, Exchange, Status, Verdict};
@@ -425,9 +425,12 @@ fn run_side_by_side(
     let jobs = config.jobs.clamp(1, to_run.len().max(1));
     let mut order = to_run.to_vec();
     if jobs > 1 {
-        order.sort_by_key(|&i| start_rank(&checks[i]));
+        order.sort_by_key(|&i| start_rank(&checks[i], session));
     }
-    let plan = Plan::new(checks.iter().map(|c| c.sharing).collect(), order);
+    let plan = Plan::new(
+        checks.iter().map(|c| sharing_on(c, session)).collect(),
+        order,
+    );
     let stop: Mutex<Option<String>> = Mutex::new(None);
     let stop_now = |why: String| {
         let mut stop = stop.lock().unwrap_or_else(|e| e.into_inner());
@@ -506,8 +509,8 @@ fn run_side_by_side(
 /// clock (they could not run beside it, and so would add their time after it); the long readers
 /// come next, as soon as the writers let them; those that run alone come last, so that, waiting,
 /// they hold back no other.
-fn start_rank(check: &Check) -> u8 {
-    let s = check.sharing;
+fn start_rank(check: &Check, session: &Session) -> u8 {
+    let s = sharing_on(check, session);
     match (check.long, s.alone, s.data, s.clock) {
         (_, true, _, _) => 5,
         (true, _, Data::Writes, Clock::Moves) => 2,
@@ -516,6 +519,13 @@ fn start_rank(check: &Check) -> u8 {
         (true, _, _, _) => 3,
         _ => 4,
     }
+}
+
+/// What a check shares on this target (see [`Sharing::resolved`]).
+fn sharing_on(check: &Check, session: &Session) -> Sharing {
+    check
+        .sharing
+        .resolved(session.test_control, session.request_clock)
 }
 
 /// Why the run must stop now, if it must: an interrupt, a target that stopped answering, or
@@ -647,7 +657,7 @@ fn run_one(check: &Check, config: &Config, session: &Session, http: &mut Http) -
     let line = session.judged.line;
     let started = Instant::now();
     let mut ctx = Ctx::new(http, session, config, &check.id);
-    ctx.sharing = check.sharing;
+    ctx.sharing = sharing_on(check, session);
     let outcome = catch_unwind(AssertUnwindSafe(|| (check.run)(&mut ctx)));
     let outcome = match outcome {
         Ok(o) => o,

@@ -27,6 +27,11 @@ pub enum Clock {
     /// It sets the clock anywhere (test control): nothing else that uses the clock runs beside
     /// it.
     Moves,
+    /// It moves the time its own requests see: on a clock of its own per request where test
+    /// control gives one (the target's clock is left alone: as [`Clock::Free`]), else on the
+    /// target's clock (as [`Clock::Moves`]); without test control it only reads the time (as
+    /// [`Clock::Reads`]). [`Sharing::resolved`] says which.
+    MovesOwn,
 }
 
 /// How a check relies on the users and rooms of the target.
@@ -96,6 +101,18 @@ impl Sharing {
         data: Data::Writes,
         alone: false,
     };
+
+    /// The sharing on a target with or without test control, and with or without its clock per
+    /// request: [`Clock::MovesOwn`] becomes what it does there.
+    pub fn resolved(self, test_control: bool, request_clock: bool) -> Sharing {
+        let clock = match (self.clock, test_control, request_clock) {
+            (Clock::MovesOwn, true, true) => Clock::Free,
+            (Clock::MovesOwn, true, false) => Clock::Moves,
+            (Clock::MovesOwn, false, _) => Clock::Reads,
+            (clock, _, _) => clock,
+        };
+        Sharing { clock, ..self }
+    }
 
     /// Whether the two may not run at the same time.
     pub fn conflicts(&self, other: &Sharing) -> bool {
@@ -273,6 +290,27 @@ mod tests {
         assert!(moves.conflicts(&Sharing::STOPS_CLOCK_ON_MINUTE));
         assert!(moves.conflicts(&Sharing::READS_CLOCK_WITH_SLACK));
         assert!(!moves.conflicts(&Sharing::READS_DATA));
+    }
+
+    #[test]
+    fn a_clock_of_its_own_per_request_leaves_the_shared_clock_free() {
+        let own = Sharing {
+            clock: Clock::MovesOwn,
+            data: Data::Writes,
+            alone: false,
+        };
+        let clock = |test_control, request_clock| own.resolved(test_control, request_clock).clock;
+        assert_eq!(clock(true, true), Clock::Free);
+        assert_eq!(clock(true, false), Clock::Moves);
+        assert_eq!(clock(false, false), Clock::Reads);
+        let resolved = own.resolved(true, true);
+        assert!(!resolved.conflicts(&Sharing::STOPS_CLOCK_ON_MINUTE));
+        assert!(!resolved.conflicts(&Sharing::OWN_DATA));
+        assert!(own.resolved(true, false).conflicts(&Sharing::OWN_DATA));
+        assert_eq!(
+            Sharing::READS_TIME.resolved(true, true),
+            Sharing::READS_TIME
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::config::{Config, Credentials};
-use crate::context::{Session, Settings, Skew, User};
+use crate::context::{Session, Settings, Skew, User, REQUEST_CLOCK_HEADER};
 use crate::http::{snippet, Http, Req, Resp, TransportError, TransportKind};
 use crate::managed::{Managed, Registry};
 use crate::timefmt::parse_http_date;
@@ -187,6 +187,7 @@ pub fn establish(
     let samples = probe(&mut http, setup)?;
     let (test_control, manual_clock_ms, tc_skew) = detect_test_control(&mut http, setup);
     setup.test_control = Some(test_control);
+    let request_clock = test_control && detect_request_clock(&mut http, setup);
 
     let mut caller = match &config.credentials {
         Some(c) => Some(authenticate(&mut http, setup, c, CALLER)?),
@@ -280,6 +281,7 @@ pub fn establish(
         caller_credentials,
         second_credentials,
         test_control,
+        request_clock,
         settings,
         manual_clock_ms,
         skew,
@@ -391,6 +393,19 @@ fn detect_test_control(http: &mut Http, setup: &mut Setup) -> (bool, Option<i64>
     };
     let manual = (v.get("manual") == Some(&Value::Bool(true))).then_some(now);
     (true, manual, Some(skew))
+}
+
+/// Whether test control gives each request a clock of its own: `GET /test-control/clock` with
+/// [`REQUEST_CLOCK_HEADER`] must answer that instant.
+fn detect_request_clock(http: &mut Http, setup: &mut Setup) -> bool {
+    const PROBE_MS: i64 = 86_400_000;
+    let req = Req::get("/test-control/clock").header(REQUEST_CLOCK_HEADER, &PROBE_MS.to_string());
+    send(http, setup, req)
+        .ok()
+        .filter(|resp| resp.status == 200)
+        .and_then(|resp| resp.json().ok())
+        .and_then(|v| v.get("nowMs").and_then(Value::as_i64))
+        == Some(PROBE_MS)
 }
 
 fn skew_from_dates(samples: &[(i64, i64)]) -> Skew {

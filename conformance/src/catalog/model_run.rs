@@ -8,16 +8,19 @@ the model's. A failing sequence shrinks to a minimal one, is re-checked, and is 
 numbered list of REST calls with a curl script that replays it.
 
 Each sequence works under its own prefix (`<run prefix>p<n>-` in the presence run, `d<n>-` in
-the directory run), so directory texts, which always
-start with it, only ever find that sequence's data, and the sequence's data is removed before
-the next one starts.
+the directory run), so directory texts, which always start with it, only ever find that
+sequence's data, and every comparison is over that sequence's users and rooms alone. That makes
+the sequences independent: they run side by side in lanes ([`Drive`]), and a sequence's data is
+removed while the next one runs.
 
 Time (the presence run; directory answers do not depend on it, so the directory run leaves the
-clock alone): with test control the target's clock is stopped two hours in the past (so nothing the run
-writes lies in the future once the clock is given back) and only the run moves it, to the
-millisecond: a `from` is the stopped instant plus 1 ms, then the clock moves 2 ms, and clock
-moves cross the 10-minute boundary exactly (599 999 ms old: a delta; 600 000 ms: the full
-list). Without test control `from` comes from [`Ctx::from_between_writes`], which waits out
+clock alone): with test control each sequence starts two hours in the past (so nothing the run
+writes lies in the future of the target's own clock) and only the sequence moves its time, to
+the millisecond. Where test control gives each request a clock of its own, the sequence sends
+its instant on every request (`X-Test-Clock`) and the target's clock is never touched; else the
+target's clock is stopped there and moved, and the run takes one lane. Either way a `from` is
+the sequence's instant plus 1 ms, then its time moves 2 ms, and time moves cross the 10-minute
+boundary exactly (599 999 ms old: a delta; 600 000 ms: the full list). Without test control `from` comes from [`Ctx::from_between_writes`], which waits out
 the clock estimate's uncertainty, and the run never nears the boundary. Nothing is retried:
 Rocket.Chat answers a REST write after writing the document, so the next query must see it.
 
@@ -26,17 +29,15 @@ live connection (docs/contract/auth-and-errors.md#companion.users.setstatus); th
 server), so against 8.6+ the presence run fails on such a step: list it with `--expect-fail`.
 */
 
-use std::cell::{Cell, RefCell};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Instant;
 
 use proptest::prelude::*;
 use proptest::strategy::Union;
-use proptest::test_runner::{
-    Config as PtConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
-};
+use proptest::strategy::ValueTree;
+use proptest::test_runner::{Config as PtConfig, RngAlgorithm, TestRng, TestRunner};
 use proptest_state_machine::ReferenceStateMachine;
 use serde_json::json;
 
@@ -51,7 +52,7 @@ use crate::oracle::{
 };
 use crate::timefmt::FromForm;
 use crate::versions::Line;
-use crate::vocabulary::{Failure, Verdict};
+use crate::vocabulary::{Exchange, Failure, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Endpoint {
@@ -594,12 +595,22 @@ struct Runner<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     settings: DirectorySettings,
     manual: bool,
-    next_case: usize,
     /// Starts the sequences' prefixes: `p` for presence and `d` for directory, so that the two
     /// runs, side by side, never make the same name.
     series: &'static str,
+    /// The exchanges of each sequence, by its number, its data's removal included.
+    record: Record,
     /// The removal of the previous sequence's data, under way.
-    removal: Option<std::thread::JoinHandle<Vec<crate::vocabulary::Exchange>>>,
+    removal: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The exchanges of a run's sequences by sequence number, shared by the lanes and the removals,
+/// so that the report lists them in sequence order however many lanes ran them.
+type Record = Arc<Mutex<BTreeMap<usize, Vec<Exchange>>>>;
+
+fn record_exchanges(record: &Record, case: usize, exchanges: Vec<Exchange>) {
+    let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
+    record.entry(case).or_default().extend(exchanges);
 }
 
 impl Drop for Runner<'_, '_> {
@@ -609,7 +620,7 @@ impl Drop for Runner<'_, '_> {
 }
 
 impl<'c, 'a> Runner<'c, 'a> {
-    fn new(ctx: &'c mut Ctx<'a>, endpoint: Endpoint, manual: bool) -> Self {
+    fn new(ctx: &'c mut Ctx<'a>, endpoint: Endpoint, manual: bool, record: Record) -> Self {
         let settings = ctx.settings();
         Self {
             settings: DirectorySettings {
@@ -619,11 +630,11 @@ impl<'c, 'a> Runner<'c, 'a> {
             },
             ctx,
             manual,
-            next_case: 0,
             series: match endpoint {
                 Endpoint::Presence => "p",
                 Endpoint::Directory => "d",
             },
+            record,
             removal: None,
         }
     }
@@ -636,25 +647,34 @@ impl<'c, 'a> Runner<'c, 'a> {
         ))
     }
 
-    /// Runs one sequence from an empty world; its data is removed meanwhile the next one runs.
-    fn run_sequence(&mut self, ops: &[Op], seen: Option<&Arc<AtomicUsize>>) -> Outcome {
-        self.next_case += 1;
-        let case = self.next_case;
+    /// Runs sequence number `case` from an empty world; its data is removed meanwhile the next
+    /// one runs.
+    fn run_sequence(
+        &mut self,
+        case: usize,
+        ops: &[Op],
+        seen: Option<&Arc<AtomicUsize>>,
+    ) -> Outcome {
         let outcome = self.run_sequence_inner(case, ops, seen);
-        self.remove_in_background();
+        self.ctx.own_clock = None;
+        record_exchanges(&self.record, case, std::mem::take(&mut self.ctx.exchanges));
+        self.remove_in_background(case);
         outcome
     }
 
     /// Removes what the sequence made on a client of its own while the next sequence runs: the
     /// next one works under another prefix and judges only its own data. One removal at a time.
-    fn remove_in_background(&mut self) {
+    fn remove_in_background(&mut self, case: usize) {
         self.wait_for_removal();
-        let Some(managed) = self.ctx.session.managed.clone() else {
+        let (Some(managed), Ok(prefix)) = (self.ctx.session.managed.clone(), self.prefix_for(case))
+        else {
             return;
         };
-        let items = crate::managed::not_removed(&managed, Some(&self.ctx.check_id));
+        // Other lanes' sequences of the same check are still running: only this one's names.
+        let items = crate::managed::not_removed_under(&managed, &self.ctx.check_id, &prefix);
         let mut http = self.ctx.http.sibling();
         let check_id = self.ctx.check_id.clone();
+        let record = self.record.clone();
         self.removal = Some(std::thread::spawn(move || {
             let mut exchanges = Vec::new();
             crate::managed::remove_items(&managed, &items, |req, admin| {
@@ -670,16 +690,15 @@ impl<'c, 'a> Runner<'c, 'a> {
                     .map(|r| (r.status, crate::http::snippet(&r.text(), 200)))
                     .map_err(|e| e.message)
             });
-            exchanges
+            record_exchanges(&record, case, exchanges);
         }));
     }
 
-    /// Waits for the removal under way, recording its requests.
+    /// Waits for the removal under way.
     fn wait_for_removal(&mut self) {
         if let Some(removal) = self.removal.take() {
-            match removal.join() {
-                Ok(exchanges) => self.ctx.exchanges.extend(exchanges),
-                Err(_) => self.ctx.note("removing a sequence's data panicked"),
+            if removal.join().is_err() {
+                self.ctx.note("removing a sequence's data panicked");
             }
         }
     }
@@ -707,10 +726,10 @@ impl<'c, 'a> Runner<'c, 'a> {
         };
         if self.manual {
             let t0 = chrono::Utc::now().timestamp_millis() - 2 * 3_600_000;
-            if let Err(v) = self.ctx.freeze_clock(t0) {
+            made.t0 = Some(t0);
+            if let Err(v) = self.set_clock(&made, &world) {
                 return Outcome::Error(format!("{v:?}"));
             }
-            made.t0 = Some(t0);
         }
         let mut queries = 0;
         for (step, op) in ops.iter().enumerate() {
@@ -745,11 +764,19 @@ impl<'c, 'a> Runner<'c, 'a> {
         }
     }
 
+    /// Puts the target's now at the sequence's start plus the model's clock: on the sequence's
+    /// own requests where the target gives each request a clock of its own, else by stopping
+    /// the target's clock there.
     fn set_clock(&mut self, made: &Made, world: &World) -> Result<(), Verdict> {
         let t0 = made
             .t0
             .ok_or_else(|| Verdict::Error("clock move without test control".into()))?;
-        self.ctx.freeze_clock(t0 + world.clock_ms)
+        if self.ctx.session.request_clock {
+            self.ctx.own_clock = Some(t0 + world.clock_ms);
+            Ok(())
+        } else {
+            self.ctx.freeze_clock(t0 + world.clock_ms)
+        }
     }
 
     /// The target's side of an operation; queries compare with the model.
@@ -1060,83 +1087,41 @@ pub(super) fn run(ctx: &mut Ctx, endpoint: Endpoint) -> Result<(), Verdict> {
     ctx.managed()?;
     // Directory answers do not depend on the time: only the presence run takes the clock.
     let manual = ctx.session.test_control && endpoint == Endpoint::Presence;
-    let config = proptest_config(ctx);
     let steps = 1..=(ctx.config.model_steps.max(1) as usize);
-    let seed = ctx.session.seed;
-    let check_id = ctx.check_id.clone();
-    let mut test_runner = TestRunner::new_with_rng(
-        config,
-        TestRng::from_seed(RngAlgorithm::ChaCha, &property_seed(seed, &check_id)),
-    );
-    let runner = RefCell::new(Runner::new(ctx, endpoint, manual));
-    let aborted: RefCell<Option<String>> = RefCell::new(None);
-    let last_failure: RefCell<Option<StepFailure>> = RefCell::new(None);
-    let sequences = Cell::new(0usize);
-    let operations = Cell::new(0usize);
-    let queries = Cell::new(0usize);
-    let shrinking = Cell::new(false);
-    let body = |(_, ops, seen): (World, Vec<Op>, Option<Arc<AtomicUsize>>)| {
-        if aborted.borrow().is_some() {
-            return Ok(());
-        }
-        if seen.is_none() {
-            shrinking.set(true);
-        }
-        if crate::interrupt::requested() {
-            *aborted.borrow_mut() = Some("interrupted".into());
-            return Err(TestCaseError::fail("interrupted"));
-        }
-        let outcome = runner.borrow_mut().run_sequence(&ops, seen.as_ref());
-        if !shrinking.get() {
-            sequences.set(sequences.get() + 1);
-            operations.set(operations.get() + ops.len());
-        }
-        match outcome {
-            Outcome::Passed { queries: q } => {
-                if !shrinking.get() {
-                    queries.set(queries.get() + q);
-                }
-                Ok(())
-            }
-            Outcome::Failed(f) => {
-                let message = f.failure.message.clone();
-                *last_failure.borrow_mut() = Some(f);
-                Err(TestCaseError::fail(message))
-            }
-            Outcome::Error(e) => {
-                *aborted.borrow_mut() = Some(e);
-                Err(TestCaseError::fail("aborted"))
-            }
-        }
-    };
-    let result = run_machine(&mut test_runner, endpoint, manual, steps, body);
-    let runner = runner.into_inner();
-    let clock = clock_used(manual, endpoint);
-    let summary = format!(
-        "{} sequence(s) of 1 to {} operations ({} operations, {} queries compared with the model), seed {seed}, {clock}",
-        sequences.get(),
-        runner.ctx.config.model_steps.max(1),
-        operations.get(),
-        queries.get(),
-    );
-    conclude(
-        runner,
-        result,
-        aborted.into_inner(),
-        summary,
+    let mut drive = Drive {
+        config: proptest_config(ctx),
+        test_runner: TestRunner::new_with_rng(
+            proptest_config(ctx),
+            TestRng::from_seed(
+                RngAlgorithm::ChaCha,
+                &property_seed(ctx.session.seed, &ctx.check_id),
+            ),
+        ),
+        endpoint,
         manual,
-        &check_id,
-    )
+    };
+    match endpoint {
+        Endpoint::Presence if manual => {
+            drive.run(ctx, &Machine::<false, true>::sequential_strategy(steps))
+        }
+        Endpoint::Presence => drive.run(ctx, &Machine::<false, false>::sequential_strategy(steps)),
+        Endpoint::Directory => drive.run(ctx, &Machine::<true, false>::sequential_strategy(steps)),
+    }
 }
 
 /// Which clock a run used, for its summary.
-fn clock_used(manual: bool, endpoint: Endpoint) -> &'static str {
-    match (endpoint, manual) {
-        (Endpoint::Presence, true) => {
+fn clock_used(manual: bool, endpoint: Endpoint, request_clock: bool) -> &'static str {
+    match (endpoint, manual, request_clock) {
+        (Endpoint::Presence, true, true) => {
+            "a clock of its own on each request (test control), moved across the 10-minute boundary"
+        }
+        (Endpoint::Presence, true, false) => {
             "the target's manual clock (test control), moved across the 10-minute boundary"
         }
-        (Endpoint::Presence, false) => "the real clock (no test control)",
-        (Endpoint::Directory, _) => "the clock left alone (directory answers do not depend on it)",
+        (Endpoint::Presence, false, _) => "the real clock (no test control)",
+        (Endpoint::Directory, _, _) => {
+            "the clock left alone (directory answers do not depend on it)"
+        }
     }
 }
 
@@ -1153,84 +1138,350 @@ fn proptest_config(ctx: &Ctx) -> PtConfig {
     }
 }
 
-/// Runs the state machine of `endpoint` (with clock moves when the clock is `manual`).
-#[allow(clippy::result_large_err)] // proptest's own result, made once per run
-fn run_machine(
-    test_runner: &mut TestRunner,
-    endpoint: Endpoint,
-    manual: bool,
-    steps: std::ops::RangeInclusive<usize>,
-    body: impl Fn(Drawn) -> Result<(), TestCaseError>,
-) -> Result<(), TestError<Drawn>> {
-    match endpoint {
-        Endpoint::Presence if manual => {
-            test_runner.run(&Machine::<false, true>::sequential_strategy(steps), body)
-        }
-        Endpoint::Presence => {
-            test_runner.run(&Machine::<false, false>::sequential_strategy(steps), body)
-        }
-        Endpoint::Directory => {
-            test_runner.run(&Machine::<true, false>::sequential_strategy(steps), body)
-        }
-    }
-}
-
 /// A sequence's drawn value: the model's world, the operations, the counter of operations run.
 type Drawn = (World, Vec<Op>, Option<Arc<AtomicUsize>>);
 
-/// The verdict of a model-based run: a pass with its summary, an Error when the run stopped or
-/// the target answered inconsistently, or the minimal failing sequence, re-checked, with its
-/// numbered steps and a replay script.
-fn conclude(
-    mut runner: Runner,
-    result: Result<(), TestError<Drawn>>,
-    aborted: Option<String>,
-    summary: String,
-    manual: bool,
-    check_id: &str,
-) -> Result<(), Verdict> {
-    let seed = runner.ctx.session.seed;
-    if let Some(e) = aborted {
-        return Err(Verdict::Error(format!(
-            "the model-based run stopped: {e} ({summary})"
-        )));
-    }
-    match result {
-        Ok(()) => {
-            runner.ctx.note(summary);
-            Ok(())
+/// What the first pass over the drawn sequences found.
+struct FirstPass<T> {
+    sequences: usize,
+    operations: usize,
+    queries: usize,
+    /// The first sequence (in drawing order) that failed or could not be judged.
+    problem: Option<(usize, Problem<T>)>,
+    interrupted: bool,
+}
+
+enum Problem<T> {
+    /// The sequence's value tree (to shrink) and its operations.
+    Failed(T, Vec<Op>),
+    Error(String),
+}
+
+impl<T> FirstPass<T> {
+    /// Counts sequence `i`'s outcome; keeps it when it is the first problem so far.
+    fn settle(&mut self, i: usize, outcome: Outcome, tree: T, ops: Vec<Op>) {
+        self.sequences += 1;
+        self.operations += ops.len();
+        let problem = match outcome {
+            Outcome::Passed { queries } => {
+                self.queries += queries;
+                return;
+            }
+            Outcome::Failed(_) => Problem::Failed(tree, ops),
+            Outcome::Error(e) => Problem::Error(e),
+        };
+        if self.problem.as_ref().is_none_or(|(first, _)| i < *first) {
+            self.problem = Some((i, problem));
         }
-        Err(TestError::Abort(why)) => Err(Verdict::Error(format!(
-            "the model-based run gave up: {why} ({summary})"
-        ))),
-        Err(TestError::Fail(_, (_, ops, _))) => {
-            // Re-check the minimal sequence once more before reporting it.
-            let case = runner.next_case + 1;
-            let prefix = runner.prefix_for(case)?;
-            match runner.run_sequence(&ops, None) {
-                Outcome::Passed { .. } => Err(Verdict::Error(format!(
-                    "a failing sequence shrank to {} operations, then passed when re-checked: the target answers inconsistently ({summary})",
-                    ops.len()
-                ))),
-                Outcome::Error(e) => Err(Verdict::Error(e)),
-                Outcome::Failed(f) => {
-                    let shown = &ops[..f.step.min(ops.len())];
-                    let steps = numbered_steps(shown, &prefix, manual);
-                    runner.ctx.note(format!(
-                        "replay script (bash; needs curl and jq):\n{}",
-                        replay_script(shown, manual, runner.ctx.line())
-                    ));
-                    runner.ctx.note(summary);
-                    Err(Verdict::fail(
-                        format!(
-                            "after this minimal sequence the answer of step {} differs from the model: {}\n{steps}\nreplay with --seed {seed} --filter {check_id}, or with the curl script in the notes",
-                            f.step, f.failure.message
-                        ),
-                        f.failure.expected,
-                        f.failure.actual,
-                    ))
+    }
+
+    /// Whether no further sequence should start: an Error or an interrupt.
+    fn stopped(&self) -> bool {
+        self.interrupted || matches!(self.problem, Some((_, Problem::Error(_))))
+    }
+}
+
+/// A model-based run: draws the sequences from the seed one after the other, as proptest's
+/// runner does, runs them side by side in lanes (as many as `--jobs`, each on a client of its
+/// own), then shrinks the first failing one alone. The sequences are independent (each works
+/// under its own prefix and, in the presence run, on a clock of its own or the target's stopped
+/// one), so the verdict and the report, whose exchanges are listed by sequence, are the same
+/// with any number of lanes. Every sequence runs even after one fails, for the same reason.
+struct Drive {
+    config: PtConfig,
+    test_runner: TestRunner,
+    endpoint: Endpoint,
+    manual: bool,
+}
+
+impl Drive {
+    fn run<S>(&mut self, ctx: &mut Ctx, strategy: &S) -> Result<(), Verdict>
+    where
+        S: Strategy<Value = Drawn>,
+    {
+        let cases = self.config.cases as usize;
+        // Lanes share the target's clock only where the target gives each request its own.
+        let lanes = if self.manual && !ctx.session.request_clock {
+            1
+        } else {
+            ctx.config.jobs.clamp(1, cases.max(1))
+        };
+        let record = Record::default();
+        let first = self.first_pass(ctx, strategy, lanes, &record)?;
+        let summary = format!(
+            "{} sequence(s) of 1 to {} operations ({} operations, {} queries compared with the model), seed {}, {}",
+            first.sequences,
+            ctx.config.model_steps.max(1),
+            first.operations,
+            first.queries,
+            ctx.session.seed,
+            clock_used(self.manual, self.endpoint, ctx.session.request_clock),
+        );
+        let verdict = match first.problem {
+            _ if first.interrupted => Err(Verdict::Error(format!(
+                "the model-based run stopped: interrupted ({summary})"
+            ))),
+            None => {
+                ctx.note(summary);
+                Ok(())
+            }
+            Some((_, Problem::Error(e))) => Err(Verdict::Error(format!(
+                "the model-based run stopped: {e} ({summary})"
+            ))),
+            Some((_, Problem::Failed(mut tree, ops))) => {
+                let mut runner = Runner::new(ctx, self.endpoint, self.manual, record.clone());
+                match self.shrink(&mut runner, &mut tree, ops, cases) {
+                    Ok((ops, next_case)) => conclude(runner, ops, next_case, summary),
+                    Err(e) => Err(Verdict::Error(format!(
+                        "the model-based run stopped while shrinking: {e} ({summary})"
+                    ))),
                 }
             }
+        };
+        let record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
+        ctx.exchanges.extend(record.into_values().flatten());
+        verdict
+    }
+
+    /// The next sequence, from a fresh generator drawn from the last one, as proptest's own
+    /// runner draws its cases: the same seed gives the same sequences as proptest would.
+    fn draw<S: Strategy<Value = Drawn>>(&mut self, strategy: &S) -> Result<S::Tree, Verdict> {
+        let rng = self.test_runner.new_rng();
+        *self.test_runner.rng() = rng;
+        strategy.new_tree(&mut self.test_runner).map_err(|why| {
+            Verdict::Error(format!(
+                "the model-based run could not draw a sequence: {why}"
+            ))
+        })
+    }
+
+    /// Runs every sequence once, over `lanes` lanes. Sequences are drawn here, in order, and
+    /// handed to the lanes; a value tree is kept only while its sequence runs, or when it is the
+    /// first to fail.
+    fn first_pass<S: Strategy<Value = Drawn>>(
+        &mut self,
+        ctx: &mut Ctx,
+        strategy: &S,
+        lanes: usize,
+        record: &Record,
+    ) -> Result<FirstPass<S::Tree>, Verdict> {
+        let cases = self.config.cases as usize;
+        let mut pass = FirstPass {
+            sequences: 0,
+            operations: 0,
+            queries: 0,
+            problem: None,
+            interrupted: false,
+        };
+        if lanes == 1 {
+            let mut runner = Runner::new(ctx, self.endpoint, self.manual, record.clone());
+            for i in 0..cases {
+                pass.interrupted |= crate::interrupt::requested();
+                if pass.stopped() {
+                    break;
+                }
+                let tree = self.draw(strategy)?;
+                let (_, ops, seen) = tree.current();
+                let outcome = runner.run_sequence(i + 1, &ops, seen.as_ref());
+                pass.settle(i, outcome, tree, ops);
+            }
+            return Ok(pass);
+        }
+        self.side_by_side(ctx, strategy, lanes, record, pass)
+    }
+
+    /// [`Drive::first_pass`] over several lanes, each a thread with a client of its own.
+    fn side_by_side<S: Strategy<Value = Drawn>>(
+        &mut self,
+        ctx: &mut Ctx,
+        strategy: &S,
+        lanes: usize,
+        record: &Record,
+        mut pass: FirstPass<S::Tree>,
+    ) -> Result<FirstPass<S::Tree>, Verdict> {
+        let cases = self.config.cases as usize;
+        let lane = Lane {
+            session: ctx.session,
+            config: ctx.config,
+            check_id: &ctx.check_id,
+            sharing: ctx.sharing,
+            endpoint: self.endpoint,
+            manual: self.manual,
+            record,
+        };
+        let (to_lanes, work) = mpsc::sync_channel::<(usize, Drawn)>(lanes);
+        let work = Mutex::new(work);
+        let (done, finished) = mpsc::channel::<(usize, Outcome)>();
+        let http = &*ctx.http;
+        let lane_notes = std::thread::scope(|scope| -> Result<_, Verdict> {
+            let handles: Vec<_> = (0..lanes)
+                .map(|_| {
+                    let (lane, work, done) = (&lane, &work, done.clone());
+                    scope.spawn(move || lane.run(http.sibling(), work, done))
+                })
+                .collect();
+            drop(done);
+            let mut running: BTreeMap<usize, (S::Tree, Vec<Op>)> = BTreeMap::new();
+            let mut drawing = Ok(());
+            for i in 0..cases {
+                for (j, outcome) in finished.try_iter() {
+                    if let Some((tree, ops)) = running.remove(&j) {
+                        pass.settle(j, outcome, tree, ops);
+                    }
+                }
+                pass.interrupted |= crate::interrupt::requested();
+                if pass.stopped() {
+                    break;
+                }
+                let tree = match self.draw(strategy) {
+                    Ok(tree) => tree,
+                    Err(e) => {
+                        drawing = Err(e);
+                        break;
+                    }
+                };
+                let drawn = tree.current();
+                running.insert(i, (tree, drawn.1.clone()));
+                if to_lanes.send((i, drawn)).is_err() {
+                    break;
+                }
+            }
+            drop(to_lanes);
+            for (j, outcome) in finished.iter() {
+                if let Some((tree, ops)) = running.remove(&j) {
+                    pass.settle(j, outcome, tree, ops);
+                }
+            }
+            let notes: Vec<_> = handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect();
+            drawing.map(|()| notes)
+        })?;
+        for (notes, line_consulted) in lane_notes {
+            ctx.notes.extend(notes);
+            if line_consulted {
+                ctx.line_consulted.set(true);
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Shrinks a failing sequence as proptest does (simplify while it fails, complicate while it
+    /// passes, within the shrink budget); returns the smallest failing sequence and the next
+    /// free sequence number.
+    fn shrink<T: ValueTree<Value = Drawn>>(
+        &self,
+        runner: &mut Runner,
+        tree: &mut T,
+        mut smallest: Vec<Op>,
+        cases: usize,
+    ) -> Result<(Vec<Op>, usize), String> {
+        let mut case = cases;
+        let started = Instant::now();
+        let mut iterations = 0;
+        if !tree.simplify() {
+            return Ok((smallest, case + 1));
+        }
+        loop {
+            let out_of_time = self.config.max_shrink_time > 0
+                && started.elapsed().as_millis() >= u128::from(self.config.max_shrink_time);
+            if iterations >= self.config.max_shrink_iters || out_of_time {
+                break;
+            }
+            if crate::interrupt::requested() {
+                return Err("interrupted".into());
+            }
+            iterations += 1;
+            case += 1;
+            let (_, ops, seen) = tree.current();
+            match runner.run_sequence(case, &ops, seen.as_ref()) {
+                Outcome::Failed(_) => {
+                    smallest = ops;
+                    if !tree.simplify() {
+                        break;
+                    }
+                }
+                Outcome::Passed { .. } => {
+                    if !tree.complicate() {
+                        break;
+                    }
+                }
+                Outcome::Error(e) => return Err(e),
+            }
+        }
+        Ok((smallest, case + 1))
+    }
+}
+
+/// What a lane of a model-based run shares with the check: it runs the sequences handed to it
+/// on a client of its own, each recorded under its number.
+struct Lane<'l> {
+    session: &'l crate::context::Session,
+    config: &'l crate::config::Config,
+    check_id: &'l str,
+    sharing: crate::schedule::Sharing,
+    endpoint: Endpoint,
+    manual: bool,
+    record: &'l Record,
+}
+
+impl Lane<'_> {
+    /// Runs sequences until there are none left; returns the lane's notes and whether it asked
+    /// for the version line.
+    fn run(
+        &self,
+        mut http: crate::http::Http,
+        work: &Mutex<mpsc::Receiver<(usize, Drawn)>>,
+        done: mpsc::Sender<(usize, Outcome)>,
+    ) -> (Vec<String>, bool) {
+        let mut ctx = Ctx::new(&mut http, self.session, self.config, self.check_id);
+        ctx.sharing = self.sharing;
+        let mut runner = Runner::new(&mut ctx, self.endpoint, self.manual, self.record.clone());
+        loop {
+            let next = work.lock().unwrap_or_else(|e| e.into_inner()).recv();
+            let Ok((i, (_, ops, seen))) = next else {
+                break;
+            };
+            let outcome = runner.run_sequence(i + 1, &ops, seen.as_ref());
+            if done.send((i, outcome)).is_err() {
+                break;
+            }
+        }
+        drop(runner);
+        (ctx.notes, ctx.line_consulted.get())
+    }
+}
+
+/// The verdict of a failing model-based run: the minimal failing sequence, re-checked as
+/// sequence `case`, with its numbered steps and a replay script; an Error if it then passes.
+fn conclude(mut runner: Runner, ops: Vec<Op>, case: usize, summary: String) -> Result<(), Verdict> {
+    let seed = runner.ctx.session.seed;
+    let check_id = runner.ctx.check_id.clone();
+    let manual = runner.manual;
+    let prefix = runner.prefix_for(case)?;
+    match runner.run_sequence(case, &ops, None) {
+        Outcome::Passed { .. } => Err(Verdict::Error(format!(
+            "a failing sequence shrank to {} operations, then passed when re-checked: the target answers inconsistently ({summary})",
+            ops.len()
+        ))),
+        Outcome::Error(e) => Err(Verdict::Error(e)),
+        Outcome::Failed(f) => {
+            let shown = &ops[..f.step.min(ops.len())];
+            let steps = numbered_steps(shown, &prefix, manual);
+            runner.ctx.note(format!(
+                "replay script (bash; needs curl and jq):\n{}",
+                replay_script(shown, manual, runner.ctx.line())
+            ));
+            runner.ctx.note(summary);
+            Err(Verdict::fail(
+                format!(
+                    "after this minimal sequence the answer of step {} differs from the model: {}\n{steps}\nreplay with --seed {seed} --filter {check_id}, or with the curl script in the notes",
+                    f.step, f.failure.message
+                ),
+                f.failure.expected,
+                f.failure.actual,
+            ))
         }
     }
 }

@@ -63,9 +63,9 @@ pub(super) fn add(out: &mut Vec<Check>) {
         &["presence.full", "presence.full.connected", "presence.full.members", "presence.from.partial", "presence.cutoff", "presence.cutoff.boundary", "presence.from.formats", "presence.delta.members", "presence.delta.caller", "presence.delta.updated-at", "presence.ids", "presence.ids.forms", "presence.user.types", "presence.user.projection", "companion.users.create", "companion.users.setstatus", "companion.users.setactivestatus", "companion.users.update", "companion.channels.create", "companion.channels.invite", "companion.groups.create", "companion.teams.create"],
         model_based_run,
     )
-    // It moves the clock (with test control) around its own data.
+    // It moves the time its requests see (with test control) around its own data.
     .shares(Sharing {
-        clock: Clock::Moves,
+        clock: Clock::MovesOwn,
         data: Data::Writes,
         alone: false,
     })
