@@ -49,7 +49,9 @@ pub enum FormArg {
            leaves no check), or set-up failed (unreachable, not a Rocket.Chat API, credentials\n       \
            refused, an answer too large), or the run stopped early (the target stopped\n       \
            answering, --max-duration) with no failure among the checks that ran\n  \
-      130  interrupted (Ctrl-C)"
+      130  interrupted (Ctrl-C)\n\
+      With --compare-with: 0 no divergence (allowed ones aside), 1 a divergence, 2 either server\n\
+      could not be judged, 130 interrupted"
 )]
 pub struct Args {
     /// Base URL of the server to check, e.g. http://127.0.0.1:3000
@@ -224,6 +226,55 @@ pub struct Args {
     /// Print the catalog (as --filter, --skip and --level select it) and exit
     #[arg(long)]
     pub list: bool,
+    /// Differential mode: also run the catalog against this server (e.g. a real Rocket.Chat of
+    /// the version the target follows) with the same seed, and report every answer that differs
+    /// in status, media type, fields or JSON types as a divergence (exit 1)
+    #[arg(long, env = "CONFORM_COMPARE_WITH")]
+    pub compare_with: Option<String>,
+    /// Differential mode: the caller's username on the other server (default: --username)
+    #[arg(long, env = "CONFORM_COMPARE_USERNAME", requires = "compare_password")]
+    pub compare_username: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_PASSWORD",
+        requires = "compare_username",
+        hide_env_values = true
+    )]
+    pub compare_password: Option<String>,
+    /// Differential mode: an administrator's username on the other server (default:
+    /// --admin-username)
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_ADMIN_USERNAME",
+        requires = "compare_admin_password"
+    )]
+    pub compare_admin_username: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_ADMIN_PASSWORD",
+        requires = "compare_admin_username",
+        hide_env_values = true
+    )]
+    pub compare_admin_password: Option<String>,
+    /// Differential mode: the second user's username on the other server (default:
+    /// --second-username)
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_SECOND_USERNAME",
+        requires = "compare_second_password"
+    )]
+    pub compare_second_username: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_SECOND_PASSWORD",
+        requires = "compare_second_username",
+        hide_env_values = true
+    )]
+    pub compare_second_password: Option<String>,
+    /// Differential mode: accepted differences, a file of `DIVERGENCE-ID reason` lines; they
+    /// are reported but do not fail the run
+    #[arg(long, env = "CONFORM_ALLOW_DIVERGENCE", requires = "compare_with")]
+    pub allow_divergence: Option<PathBuf>,
     /// Reference-server mode: the server binary to start (cargo xtask conform passes it)
     #[arg(
         long,
@@ -353,6 +404,42 @@ impl Args {
         }
         c.rocketchat_version = self.rocketchat_version.clone();
         Ok(c)
+    }
+}
+
+impl Args {
+    /// Differential mode: the configuration of the run against `--compare-with`, the same as
+    /// `target`'s but for the URL and the credentials given for the other server.
+    pub fn other_config(&self, target: &Config) -> Result<Option<Config>, String> {
+        let Some(url) = &self.compare_with else {
+            return Ok(None);
+        };
+        check_url(url).map_err(|e| e.replacen("--url", "--compare-with", 1))?;
+        let mut c = target.clone();
+        c.url = url.clone();
+        let login =
+            |u: &Option<String>, p: &Option<String>| credentials((&None, &None), (u, p), None);
+        if let Some(creds) = login(&self.compare_username, &self.compare_password) {
+            c.credentials = Some(creds);
+        }
+        if let Some(creds) = login(&self.compare_admin_username, &self.compare_admin_password) {
+            c.admin_credentials = Some(creds);
+        }
+        if let Some(creds) = login(&self.compare_second_username, &self.compare_second_password) {
+            c.second = Some(creds);
+        }
+        c.expect_fail.clear();
+        Ok(Some(c))
+    }
+
+    /// The accepted divergences from `--allow-divergence`.
+    pub fn allowed_divergences(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, String> {
+        match &self.allow_divergence {
+            Some(path) => read_expect_fail(path),
+            None => Ok(Default::default()),
+        }
     }
 }
 

@@ -28,6 +28,7 @@ pub mod companion;
 pub mod config;
 pub mod context;
 pub mod contract;
+pub mod differential;
 pub mod html;
 pub mod http;
 pub mod interrupt;

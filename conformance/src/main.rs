@@ -3,7 +3,9 @@ The `conformance` binary: parses the command line, refuses usage errors (exit 2)
 anything is sent, starts the reference server when asked to (no `--url`), runs the catalog
 with a progress bar when a person is watching (a line per check otherwise, for CI logs),
 prints the console report, writes the JUnit, JSON and HTML reports, and exits with the run's
-outcome: 0 conformant, 1 a rule broken, 2 not judged, 130 interrupted.
+outcome: 0 conformant, 1 a rule broken, 2 not judged, 130 interrupted. With `--compare-with` it
+runs the catalog against the other server too, with the same seed, and reports and exits by the
+divergences between the two ([`differential`]).
 */
 
 use std::{io::IsTerminal, process::ExitCode};
@@ -11,6 +13,7 @@ use std::{io::IsTerminal, process::ExitCode};
 use clap::Parser;
 use conformance::{
     cli::Args,
+    differential,
     refserver::ReferenceServer,
     report,
     runner::{self, Observer},
@@ -123,10 +126,22 @@ fn main() -> ExitCode {
             return usage_error("give --url URL (or CONFORM_URL), or --reference-server-bin and --reference-server-fixtures")
         }
     };
-    let config = match args.to_config(&url, reference) {
+    let mut config = match args.to_config(&url, reference) {
         Ok(c) => c,
         Err(e) => return usage_error(&e),
     };
+    let (other_config, allowed) = match (args.other_config(&config), args.allowed_divergences()) {
+        (Ok(other), Ok(allowed)) => (other, allowed),
+        (Err(e), _) | (_, Err(e)) => return usage_error(&e),
+    };
+    let mut other_config = other_config;
+    if let Some(other) = other_config.as_mut() {
+        // Both runs draw the same cases and sequences.
+        let seed = *config
+            .seed
+            .get_or_insert_with(|| conformance::random::u64() % 1_000_000_000_000);
+        other.seed = Some(seed);
+    }
     let mut console = Console {
         bar: None,
         verbose: args.verbose,
@@ -137,14 +152,47 @@ fn main() -> ExitCode {
     if let Some(bar) = console.bar.take() {
         bar.finish_and_clear();
     }
+    let compared = other_config
+        .filter(|_| !conformance::interrupt::requested())
+        .map(|other| {
+            eprintln!("differential mode: the same catalog against {}", other.url);
+            console.done = 0;
+            let other_report = runner::run(&other, &mut console);
+            if let Some(bar) = console.bar.take() {
+                bar.finish_and_clear();
+            }
+            let divergences = differential::compare(&report, &other_report, &allowed);
+            (other_report, divergences)
+        });
     drop(server);
     emit(&report::console(&report));
+    let (junit, json, mut html) = match &compared {
+        None => (
+            report::junit(&report),
+            report::json(&report),
+            conformance::html::html(&report),
+        ),
+        Some((other, divergences)) => {
+            emit(&differential::console(other, divergences));
+            (
+                report::junit_with(&report, vec![differential::junit_suite(other, divergences)]),
+                differential::json(&report, other, divergences),
+                conformance::html::html(&report),
+            )
+        }
+    };
+    if let Some((other, divergences)) = &compared {
+        html = html.replacen(
+            "</main></body>",
+            &format!(
+                "{}</main></body>",
+                differential::html_section(other, divergences)
+            ),
+            1,
+        );
+    }
     let mut written = true;
-    for (path, text) in [
-        (&args.junit, report::junit(&report)),
-        (&args.json, report::json(&report)),
-        (&args.html, conformance::html::html(&report)),
-    ] {
+    for (path, text) in [(&args.junit, junit), (&args.json, json), (&args.html, html)] {
         if let Some(path) = path {
             match std::fs::write(path, text) {
                 Ok(()) => eprintln!("wrote {}", path.display()),
@@ -161,7 +209,11 @@ fn main() -> ExitCode {
             .append(true)
             .open(path)
             .and_then(|mut f| {
-                std::io::Write::write_all(&mut f, report::markdown(&report).as_bytes())
+                let mut text = report::markdown(&report);
+                if let Some((other, divergences)) = &compared {
+                    text.push_str(&differential::markdown(other, divergences));
+                }
+                std::io::Write::write_all(&mut f, text.as_bytes())
             });
         match appended {
             Ok(()) => eprintln!("wrote {}", path.display()),
@@ -175,7 +227,11 @@ fn main() -> ExitCode {
         eprintln!("conformance: interrupted; the checks not reached are reported as not run");
         return ExitCode::from(130);
     }
-    match (report.exit_code(), written) {
+    let code = match &compared {
+        Some((other, divergences)) => differential::exit_code(&report, other, divergences),
+        None => report.exit_code(),
+    };
+    match (code, written) {
         (0, false) => ExitCode::from(2),
         (code, _) => ExitCode::from(code as u8),
     }

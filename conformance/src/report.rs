@@ -192,6 +192,11 @@ pub fn result_line(report: &Report) -> String {
 
 /// The JUnit XML: one suite per endpoint, one testcase per check.
 pub fn junit(report: &Report) -> String {
+    junit_with(report, Vec::new())
+}
+
+/// [`junit`] with more test suites after the endpoints' (differential mode's divergences).
+pub fn junit_with(report: &Report, extra: Vec<TestSuite>) -> String {
     let mut junit = Junit::new("rocketchat-conformance");
     let mut endpoints: Vec<&str> = Vec::new();
     for r in &report.results {
@@ -265,6 +270,7 @@ pub fn junit(report: &Report) -> String {
         }
         junit.add_test_suite(suite);
     }
+    junit.add_test_suites(extra);
     junit
         .to_string()
         .unwrap_or_else(|e| format!("<!-- cannot render JUnit: {e} -->"))

@@ -4,15 +4,7 @@ mod common;
 
 use std::process::Command;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_conformance"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFORM_") {
-            c.env_remove(k);
-        }
-    }
-    c
-}
+use common::bin;
 
 #[test]
 fn help_and_list() {

@@ -11,7 +11,7 @@ mod common;
 mod support;
 
 use std::{
-    collections::BTreeMap,
+    collections::{BTreeMap, BTreeSet},
     process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -74,6 +74,10 @@ fn older_line_checks() -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// What one defect did: the checks it killed, a summary of the non-passing results, and the
+/// checks differential mode shows a divergence for.
+type DefectRun = (Vec<String>, String, BTreeSet<String>);
+
 /// The checks a defect kills: Fail, or for the stall defect an Error that names the check and
 /// says the request timed out.
 fn killed(defect: &Defect, report: &Report) -> Vec<String> {
@@ -112,9 +116,19 @@ fn every_defect_is_caught_and_every_check_killed() {
         bad.join("\n")
     );
 
+    // The checks of older lines, judged as those lines, through the honest proxy: the other
+    // server of the defects' differential comparisons.
+    let honest_older: Vec<(String, &str, Report)> = older_line_checks()
+        .into_iter()
+        .map(|(id, version)| {
+            let report = run_judged_as(None, Some(version), vec![id.clone()]);
+            (id, version, report)
+        })
+        .collect();
+
     // Each defect, WORKERS at a time.
     let next = AtomicUsize::new(0);
-    let results: Mutex<BTreeMap<usize, (Vec<String>, String)>> = Mutex::default();
+    let results: Mutex<BTreeMap<usize, DefectRun>> = Mutex::default();
     thread::scope(|s| {
         for _ in 0..WORKERS {
             s.spawn(|| loop {
@@ -122,9 +136,17 @@ fn every_defect_is_caught_and_every_check_killed() {
                 let Some(defect) = DEFECTS.get(i) else { break };
                 let report = run_through_proxy(Some(defect));
                 let mut kills = killed(defect, &report);
-                for (id, version) in older_line_checks() {
-                    let older = run_judged_as(Some(defect), Some(version), vec![id]);
+                // Differential mode, the honest run as the other server, sees it too.
+                let compare = |target: &Report, other: &Report| {
+                    conformance::differential::compare(target, other, &BTreeMap::new())
+                        .into_iter()
+                        .map(|d| d.check)
+                };
+                let mut diverging: BTreeSet<String> = compare(&report, &honest).collect();
+                for (id, version, honest) in &honest_older {
+                    let older = run_judged_as(Some(defect), Some(version), vec![id.clone()]);
                     kills.extend(killed(defect, &older));
+                    diverging.extend(compare(&older, honest));
                 }
                 let summary = report
                     .results
@@ -148,7 +170,10 @@ fn every_defect_is_caught_and_every_check_killed() {
                         .map(|e| format!("    set-up: {e}\n"))
                         .unwrap_or_default()
                 );
-                results.lock().unwrap().insert(i, (kills, summary));
+                results
+                    .lock()
+                    .unwrap()
+                    .insert(i, (kills, summary, diverging));
             });
         }
     });
@@ -160,15 +185,20 @@ fn every_defect_is_caught_and_every_check_killed() {
         ..Matrix::default()
     };
     let mut uncaught = Vec::new();
+    // Defects that the honest server, compared with the defective one, shows no divergence for.
+    let mut undiverging = Vec::new();
     // Checks whose catches vary between runs: asserted, not recorded.
     let mut varying_kills: BTreeMap<String, usize> = BTreeMap::new();
     for (i, defect) in DEFECTS.iter().enumerate() {
-        let (all_kills, summary) = &results[&i];
+        let (all_kills, summary, diverging) = &results[&i];
         if all_kills.is_empty() {
             uncaught.push(format!(
                 "{} ({}); non-passing results:\n{summary}",
                 defect.name, defect.description
             ));
+        }
+        if diverging.is_empty() {
+            undiverging.push(defect.name);
         }
         let kills: Vec<String> = all_kills
             .iter()
@@ -216,6 +246,10 @@ fn every_defect_is_caught_and_every_check_killed() {
         "kill matrix: {} defects × {} checks in {elapsed:?}",
         DEFECTS.len(),
         catalog.len()
+    );
+    assert!(
+        undiverging.is_empty(),
+        "defects differential mode shows no divergence for: {undiverging:?}"
     );
     assert!(
         uncaught.is_empty() && unkilled.is_empty(),

@@ -18,13 +18,10 @@ use conformance::{
     vocabulary::Status,
 };
 
+/// The suite's binary, as a person runs it (not as CI: no `CI` variable).
 fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_conformance"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("CONFORM_") || k == "CI" {
-            c.env_remove(k);
-        }
-    }
+    let mut c = common::bin();
+    c.env_remove("CI");
     c
 }
 

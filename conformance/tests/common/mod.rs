@@ -20,6 +20,17 @@ use conformance::{
     refserver::ReferenceServer,
 };
 
+/// The suite's binary, without the `CONFORM_*` variables of the environment the tests run in.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_conformance"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CONFORM_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

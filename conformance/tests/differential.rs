@@ -1,0 +1,189 @@
+//! Differential mode: the reference server compared with another instance of itself gives no
+//! divergence, whatever the seed; behind a defect it diverges, with the defect's check named;
+//! the command line reports, allows and exits as documented.
+
+mod common;
+mod support;
+
+use std::collections::BTreeMap;
+
+use conformance::differential::{self, Side};
+use conformance::runner::{self, Quiet, Report};
+use support::{defects::DEFECTS, proxy::Proxy};
+
+use common::bin;
+
+fn run(url: &str, seed: u64) -> Report {
+    let mut config = common::reference_config(url);
+    config.seed = Some(seed);
+    config.cases = 16;
+    runner::run(&config, &mut Quiet)
+}
+
+#[test]
+fn the_reference_server_does_not_diverge_from_itself() {
+    let (a, b) = (common::start_reference(), common::start_reference());
+    for seed in [1, 20261208, 987_654_321] {
+        let divergences =
+            differential::compare(&run(&a.url, seed), &run(&b.url, seed), &BTreeMap::new());
+        assert!(
+            divergences.is_empty(),
+            "seed {seed}: {}",
+            serde_json::to_string_pretty(&divergences).unwrap()
+        );
+    }
+}
+
+#[test]
+fn a_defect_diverges_and_the_model_sides_with_the_honest_server() {
+    let defect = DEFECTS
+        .iter()
+        .find(|d| d.name == "presence-delta-includes-caller")
+        .unwrap();
+    let (honest, broken) = (common::start_reference(), common::start_reference());
+    let proxy = Proxy::start(&broken.url, Some(defect));
+    let target = run(&proxy.url, 7);
+    let other = run(&honest.url, 7);
+    let divergences = differential::compare(&target, &other, &BTreeMap::new());
+    let verdicts: Vec<_> = divergences
+        .iter()
+        .filter(|d| d.aspect == "verdict")
+        .collect();
+    assert!(!verdicts.is_empty(), "{divergences:#?}");
+    for d in &verdicts {
+        assert_eq!(d.model_agrees_with, Some(Side::Other), "{d:#?}");
+        assert!(
+            d.id.ends_with(":verdict") && d.id.starts_with("presence/"),
+            "{}",
+            d.id
+        );
+    }
+    assert_eq!(differential::exit_code(&target, &other, &divergences), 1);
+    // The same run with every divergence allowed passes.
+    let allowed: BTreeMap<String, String> = divergences
+        .iter()
+        .map(|d| (d.id.clone(), "known".to_owned()))
+        .collect();
+    let accepted = differential::compare(&target, &other, &allowed);
+    assert_eq!(differential::unallowed(&accepted), 0);
+    assert_eq!(differential::exit_code(&target, &other, &accepted), 0);
+}
+
+#[test]
+fn the_command_line_compares_two_servers_and_writes_the_divergences() {
+    let (a, b) = (common::start_reference(), common::start_reference());
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let admin = "rocketchat.internal.admin.test";
+    let out = bin()
+        .args(["--url", &a.url, "--compare-with", &b.url])
+        .args(["--username", admin, "--password", admin])
+        .args(["--admin-username", admin, "--admin-password", admin])
+        .args([
+            "--second-username",
+            "normal.user",
+            "--second-password",
+            "rocket.chat",
+        ])
+        .args(["--filter", "presence/from", "--seed", "5"])
+        .arg("--json")
+        .arg(&json)
+        .env("CI", "true")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("DIFFERENTIAL: compared with {}", b.url)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 divergence(s), 0 allowed"), "{stdout}");
+    let report: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(report["divergences"], serde_json::json!([]));
+    assert_eq!(report["compared_with"]["seed"], serde_json::json!(5));
+    assert_eq!(
+        report["compared_with"]["target"]["url"],
+        serde_json::json!(b.url)
+    );
+}
+
+#[test]
+fn a_bad_compare_url_or_allow_file_is_a_usage_error() {
+    let out = bin()
+        .args(["--url", "http://127.0.0.1:9", "--compare-with", "ftp://x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--compare-with \"ftp://x\""), "{stderr}");
+    let dir = tempfile::tempdir().unwrap();
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(&allow, "presence/x:verdict\n").unwrap();
+    let out = bin()
+        .args([
+            "--url",
+            "http://127.0.0.1:9",
+            "--compare-with",
+            "http://127.0.0.1:9",
+        ])
+        .arg("--allow-divergence")
+        .arg(&allow)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("allow.txt"), "{stderr}");
+}
+
+#[test]
+fn two_version_lines_diverge_exactly_where_rocket_chat_changed_between_them() {
+    let newest = common::start_reference();
+    let older = conformance::refserver::ReferenceServer::start_with(
+        &common::reference_bin(),
+        &common::root().join("fixtures/default.json"),
+        true,
+        Some("7.10.0"),
+    )
+    .unwrap();
+    let divergences = differential::compare(
+        &run(&newest.url, 11),
+        &run(&older.url, 11),
+        &BTreeMap::new(),
+    );
+    let checks: std::collections::BTreeSet<&str> =
+        divergences.iter().map(|d| d.check.as_str()).collect();
+    // From 8.4 unknown parameters are refused with a 400 (ignored before): the checks that send
+    // one to get an error answer, and the check of the rule itself; the repeated-`from` check,
+    // whose rule exists only from 8.4, is N/A on 7.10; and from 8.4 a parameter-validation 400
+    // says `error-invalid-params` where 7.x says `invalid-params`. (The value-level changes of
+    // the version table, such as 8.6's `offline` for a REST-set `busy`, are judged by each
+    // side's own line and are not yet compared.)
+    assert_eq!(
+        checks.into_iter().collect::<Vec<_>>(),
+        [
+            "directory/params/count-not-a-number-is-400",
+            "directory/params/unknown-is-400",
+            "directory/property/malformed-params-never-5xx",
+            "presence/content-type/exactly-application-json",
+            "presence/content-type/json",
+            "presence/params/repeated-from-is-400",
+            "presence/params/unknown-is-400",
+            "presence/property/malformed-params-never-5xx",
+        ],
+        "{divergences:#?}"
+    );
+    let not_applicable = divergences
+        .iter()
+        .find(|d| d.id == "presence/params/repeated-from-is-400:verdict")
+        .unwrap();
+    assert!(
+        not_applicable.other.starts_with("N/A"),
+        "{not_applicable:?}"
+    );
+    assert_eq!(not_applicable.model_agrees_with, None);
+}
