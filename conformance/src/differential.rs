@@ -81,10 +81,23 @@ pub fn compare(
 ) -> Vec<Divergence> {
     let others: BTreeMap<&str, &CheckResult> =
         other.results.iter().map(|r| (r.id.as_str(), r)).collect();
+    let prefix = |r: &Report| r.managed.as_ref().map(|m| m.prefix.clone());
+    let prefixes = prefix(target).zip(prefix(other));
     let mut out = Vec::new();
     for t in &target.results {
         if let Some(o) = others.get(t.id.as_str()) {
-            compare_check(t, o, &mut out);
+            let start = out.len();
+            compare_check(t, o, prefixes.as_ref(), &mut out);
+            // Where one side passed and the other did not, the model sides with the one that
+            // passed on every difference of that check.
+            let agrees = match (t.status, o.status) {
+                (Status::Pass, Status::Fail | Status::Error) => Some(Side::Target),
+                (Status::Fail | Status::Error, Status::Pass) => Some(Side::Other),
+                _ => None,
+            };
+            for d in &mut out[start..] {
+                d.model_agrees_with = agrees;
+            }
         }
     }
     for d in &mut out {
@@ -99,7 +112,12 @@ fn ran(r: &CheckResult) -> bool {
     matches!(r.status, Status::Pass | Status::Fail | Status::Error)
 }
 
-fn compare_check(t: &CheckResult, o: &CheckResult, out: &mut Vec<Divergence>) {
+fn compare_check(
+    t: &CheckResult,
+    o: &CheckResult,
+    prefixes: Option<&(String, String)>,
+    out: &mut Vec<Divergence>,
+) {
     let blank = |aspect: &str, request: Option<String>, target: String, other: String| Divergence {
         id: match &request {
             Some(r) => format!("{}@{}:{aspect}", t.id, r.replacen(' ', ":", 1)),
@@ -118,16 +136,7 @@ fn compare_check(t: &CheckResult, o: &CheckResult, out: &mut Vec<Divergence>) {
         other_curl: None,
     };
     if t.status != o.status {
-        let mut d = blank("verdict", None, verdict_text(t), verdict_text(o));
-        // Only where both sides were judged: N/A, a Skip or a check not run is no disagreement
-        // with the model.
-        d.model_agrees_with = match (t.status, o.status) {
-            _ if !ran(t) || !ran(o) => None,
-            (Status::Pass, _) => Some(Side::Target),
-            (_, Status::Pass) => Some(Side::Other),
-            _ => None,
-        };
-        out.push(d);
+        out.push(blank("verdict", None, verdict_text(t), verdict_text(o)));
     }
     if !ran(t) || !ran(o) {
         return;
@@ -158,6 +167,7 @@ fn compare_check(t: &CheckResult, o: &CheckResult, out: &mut Vec<Divergence>) {
             );
         }
     };
+    let mut sequences = Sequences::default();
     // The fields of every answer to one request, on each side, with the first pair of them.
     let mut shapes: BTreeMap<String, (Shape, Shape, usize)> = BTreeMap::new();
     let mut parted = false;
@@ -175,6 +185,11 @@ fn compare_check(t: &CheckResult, o: &CheckResult, out: &mut Vec<Divergence>) {
         }
         for (aspect, target, other) in answer_differences(tx, ox) {
             note(blank(&aspect, Some(tr.clone()), target, other), tx, ox);
+        }
+        if let (Some(prefixes), true) = (prefixes, t.id.ends_with("/model-based-run")) {
+            for (aspect, target, other) in sequences.values(tx, ox, prefixes) {
+                note(blank(&aspect, Some(tr.clone()), target, other), tx, ox);
+            }
         }
         let (t_shape, o_shape, _) = shapes
             .entry(tr)
@@ -366,6 +381,157 @@ impl Shape {
             }
         }
         out
+    }
+}
+
+/// The model-based runs' answers compared by value: both sides ran the same sequences (same
+/// seed) and asked the same queries in the same order, and each sequence's users, rooms and
+/// teams carry the same names on both but for each run's prefix. An answer is read through
+/// those names, and only the sequence's own entities count (others' come and go with timing).
+#[derive(Debug, Default)]
+struct Sequences {
+    /// Each sequence's own names, the run's prefix left out (`p3-u1`).
+    own: BTreeMap<usize, BTreeSet<String>>,
+}
+
+/// The fields of a user, room or team whose values the sequence decides.
+const SEQUENCE_VALUES: [&str; 12] = [
+    "username",
+    "name",
+    "fname",
+    "nickname",
+    "bio",
+    "status",
+    "statusText",
+    "active",
+    "t",
+    "teamMain",
+    "usersCount",
+    "type",
+];
+
+impl Sequences {
+    /// The value differences of one pair of exchanges (creations only add names).
+    fn values(
+        &mut self,
+        t: &Exchange,
+        o: &Exchange,
+        (t_prefix, o_prefix): &(String, String),
+    ) -> Vec<(String, String, String)> {
+        let Some(sequence) = t.sequence.filter(|_| t.sequence == o.sequence) else {
+            return Vec::new();
+        };
+        let request = request_of(t);
+        if t.method == "POST" && request.ends_with(".create") {
+            let body = t
+                .request_body
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<Value>(b).ok());
+            let name = body
+                .as_ref()
+                .and_then(|b| b.get("username").or_else(|| b.get("name")))
+                .and_then(Value::as_str);
+            if let Some(name) = name {
+                self.own
+                    .entry(sequence)
+                    .or_default()
+                    .insert(name.replace(t_prefix.as_str(), ""));
+            }
+            return Vec::new();
+        }
+        if t.method != "GET" || t.status != Some(200) || o.status != Some(200) {
+            return Vec::new();
+        }
+        let (Ok(tj), Ok(oj)) = (
+            serde_json::from_str::<Value>(&t.response_body),
+            serde_json::from_str::<Value>(&o.response_body),
+        ) else {
+            return Vec::new();
+        };
+        let empty = BTreeSet::new();
+        let own = self.own.get(&sequence).unwrap_or(&empty);
+        let (list, scalars, complete) = if request.ends_with("/users.presence") {
+            ("users", &["full"][..], true)
+        } else if request.ends_with("/directory") {
+            // A page of a larger result may hold other items of equal rank on each side.
+            let whole = |v: &Value| {
+                v.get("offset").and_then(Value::as_i64) == Some(0)
+                    && v.get("count").and_then(Value::as_i64)
+                        == v.get("total").and_then(Value::as_i64)
+            };
+            (
+                "result",
+                &["total", "count", "offset"][..],
+                whole(&tj) && whole(&oj),
+            )
+        } else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for field in scalars {
+            if let (Some(tv), Some(ov)) = (tj.get(field), oj.get(field)) {
+                if tv != ov {
+                    out.push((format!("value:{field}"), tv.to_string(), ov.to_string()));
+                }
+            }
+        }
+        let items = |v: &Value, prefix: &str| -> BTreeMap<String, Value> {
+            v.get(list)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|item| {
+                    let key = item
+                        .get("username")
+                        .or_else(|| item.get("name"))
+                        .and_then(Value::as_str)?
+                        .replace(prefix, "");
+                    own.contains(&key)
+                        .then(|| (key, without_prefix(item, prefix)))
+                })
+                .collect()
+        };
+        let (ti, oi) = (items(&tj, t_prefix), items(&oj, o_prefix));
+        if complete {
+            let names = |m: &BTreeMap<String, Value>| m.keys().cloned().collect::<BTreeSet<_>>();
+            if names(&ti) != names(&oi) {
+                out.push((
+                    format!("value:{list}"),
+                    join(&names(&ti)),
+                    join(&names(&oi)),
+                ));
+            }
+        }
+        for (key, tv) in &ti {
+            let Some(ov) = oi.get(key) else { continue };
+            for field in SEQUENCE_VALUES {
+                let (a, b) = (tv.get(field), ov.get(field));
+                if a != b {
+                    let show =
+                        |v: Option<&Value>| v.map_or("(absent)".to_owned(), Value::to_string);
+                    out.push((
+                        format!("value:{list}[].{field}"),
+                        format!("{key}: {}", show(a)),
+                        format!("{key}: {}", show(b)),
+                    ));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A value with a run's prefix taken out of every string.
+fn without_prefix(v: &Value, prefix: &str) -> Value {
+    match v {
+        Value::String(s) => Value::String(s.replace(prefix, "")),
+        Value::Array(items) => items.iter().map(|i| without_prefix(i, prefix)).collect(),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_prefix(v, prefix)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -595,6 +761,7 @@ mod tests {
             duration_ms: 1,
             curl: "curl …".into(),
             cleanup: false,
+            sequence: None,
         }
     }
 
@@ -691,7 +858,7 @@ mod tests {
         o.status = Status::Fail;
         o.exchanges = vec![answer(400, r#"{"success":false}"#)];
         let mut out = Vec::new();
-        compare_check(&t, &o, &mut out);
+        compare_check(&t, &o, None, &mut out);
         let ids: Vec<&str> = out.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -701,10 +868,9 @@ mod tests {
                 "presence/x@GET:/api/v1/users.presence:value:success",
             ]
         );
-        assert_eq!(out[0].model_agrees_with, Some(Side::Target));
         t.exchanges.push(answer(200, "{}"));
         out.clear();
-        compare_check(&t, &t.clone(), &mut out);
+        compare_check(&t, &t.clone(), None, &mut out);
         assert!(out.is_empty());
     }
 }

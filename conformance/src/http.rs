@@ -570,6 +570,7 @@ impl Http {
             duration_ms: 0,
             curl: self.curl(req),
             cleanup: false,
+            sequence: None,
         };
         let outcome = match result {
             Err(e) => Err(describe_error(&e, req, check, self.options.timeout)),

@@ -194,6 +194,9 @@ pub struct Exchange {
     /// never the request a verdict is about.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub cleanup: bool,
+    /// In a model-based run: the number of the sequence it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<usize>,
 }
 
 /// The result of one check of the catalog.

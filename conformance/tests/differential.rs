@@ -159,10 +159,10 @@ fn two_version_lines_diverge_exactly_where_rocket_chat_changed_between_them() {
         divergences.iter().map(|d| d.check.as_str()).collect();
     // From 8.4 unknown parameters are refused with a 400 (ignored before): the checks that send
     // one to get an error answer, and the check of the rule itself; the repeated-`from` check,
-    // whose rule exists only from 8.4, is N/A on 7.10; and from 8.4 a parameter-validation 400
-    // says `error-invalid-params` where 7.x says `invalid-params`. (The value-level changes of
-    // the version table, such as 8.6's `offline` for a REST-set `busy`, are judged by each
-    // side's own line and are not yet compared.)
+    // whose rule exists only from 8.4, is N/A on 7.10; from 8.4 a parameter-validation 400
+    // says `error-invalid-params` where 7.x says `invalid-params`; and from 8.6 a human's
+    // `away` or `busy` set over REST shows as `offline` and an offline user with a status text
+    // is listed under `ids`, which the presence model-based run's answers show by value.
     assert_eq!(
         checks.into_iter().collect::<Vec<_>>(),
         [
@@ -171,6 +171,7 @@ fn two_version_lines_diverge_exactly_where_rocket_chat_changed_between_them() {
             "directory/property/malformed-params-never-5xx",
             "presence/content-type/exactly-application-json",
             "presence/content-type/json",
+            "presence/managed/model-based-run",
             "presence/params/repeated-from-is-400",
             "presence/params/unknown-is-400",
             "presence/property/malformed-params-never-5xx",

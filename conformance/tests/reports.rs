@@ -61,6 +61,7 @@ fn fixed_report() -> Report {
         duration_ms: 2,
         curl: curl.into(),
         cleanup: false,
+        sequence: None,
     });
     let mut skip = result(
         "presence/cutoff/exactly-10-min-is-full",

@@ -610,7 +610,13 @@ type Record = Arc<Mutex<BTreeMap<usize, Vec<Exchange>>>>;
 
 fn record_exchanges(record: &Record, case: usize, exchanges: Vec<Exchange>) {
     let mut record = record.lock().unwrap_or_else(|e| e.into_inner());
-    record.entry(case).or_default().extend(exchanges);
+    record
+        .entry(case)
+        .or_default()
+        .extend(exchanges.into_iter().map(|x| Exchange {
+            sequence: Some(case),
+            ..x
+        }));
 }
 
 impl Drop for Runner<'_, '_> {
