@@ -8,12 +8,14 @@ and with the side the suite's model agrees with.
 
 What is compared, per check: the verdicts; then the requests the check sent, one by one (method
 and path; the query and body carry each server's ids and names; clean-up and test-control
-requests, the suite's harness, are left out); for each pair of answers the
-status, the media type and the codes (`success`, `errorType`); and over all the answers to one
-request, every field's presence and JSON types by path. Other values are not compared: ids,
-tokens, names and instants differ by nature between two servers. A field counts as missing on one side only when that side never sends it
-while every object it belongs to on the other side has it: an optional field that one server's
-data has more often is no divergence, a field a server never sends is.
+requests, the suite's harness, are left out); for each pair of answers the status, the media
+type and the codes (`success`, `errorType`); and over all the answers to one request, every
+field's presence and JSON types by path. Other values are not compared: ids, tokens, names and
+instants differ by nature between two servers. A field counts as missing on one side only when
+that side never sends it while every object it belongs to on the other side has it: an optional
+field that one server's data has more often is no divergence, a field a server never sends is.
+The model-based runs' answers are also compared by value, read through the sequences' own names
+(`Sequences`): which of them a list holds, their fields, totals, and the order a sort decides.
 
 A divergence id names the check, the request and the aspect, never a position or a value
 (`directory/pagination/total-ignores-paging@GET:/api/v1/directory:type:total`), so an
@@ -65,6 +67,17 @@ pub struct Divergence {
     /// The reason from `--allow-divergence`, when the difference is accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed: Option<String>,
+    /// In a model-based run: the sequence whose answers first showed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<usize>,
+    /// In a model-based run: the smallest sequence that still shows a divergence on the two
+    /// servers, re-checked on both, as numbered REST calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minimal_sequence: Option<String>,
+    /// A bash script (curl and jq) that runs the minimal sequence against `URL`: run it against
+    /// each server and compare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay_script: Option<String>,
     /// The curl lines of the first pair of requests that showed it (secrets as variables).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_curl: Option<String>,
@@ -132,6 +145,9 @@ fn compare_check(
         model_agrees_with: None,
         occurrences: 1,
         allowed: None,
+        sequence: None,
+        minimal_sequence: None,
+        replay_script: None,
         target_curl: None,
         other_curl: None,
     };
@@ -162,6 +178,7 @@ fn compare_check(
                 Divergence {
                     target_curl: Some(tx.curl.clone()),
                     other_curl: Some(ox.curl.clone()),
+                    sequence: tx.sequence,
                     ..d
                 },
             );
@@ -500,6 +517,18 @@ impl Sequences {
                     join(&names(&ti)),
                     join(&names(&oi)),
                 ));
+            } else if list == "result" {
+                let field = sort_field(&t.url);
+                let (tg, og) = (
+                    ranks(&tj, list, &field, t_prefix, own),
+                    ranks(&oj, list, &field, o_prefix, own),
+                );
+                if tg != og {
+                    let show = |g: &Vec<BTreeSet<String>>| {
+                        g.iter().map(join).collect::<Vec<_>>().join(" < ")
+                    };
+                    out.push((format!("order:{list}"), show(&tg), show(&og)));
+                }
             }
         }
         for (key, tv) in &ti {
@@ -519,6 +548,56 @@ impl Sequences {
         }
         out
     }
+}
+
+/// The field a directory query sorts by: its `sort` parameter's first key, else the default
+/// (`name`).
+fn sort_field(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.query_pairs()
+                .find(|(k, _)| k == "sort")
+                .and_then(|(_, v)| serde_json::from_str::<serde_json::Map<String, Value>>(&v).ok())
+                .and_then(|m| m.keys().next().cloned())
+        })
+        .unwrap_or_else(|| "name".into())
+}
+
+/// The sequence's own items of an answer's list in the answer's order, as groups of equal sort
+/// value (ties may come in any order): the order the sort decides.
+fn ranks(
+    answer: &Value,
+    list: &str,
+    field: &str,
+    prefix: &str,
+    own: &BTreeSet<String>,
+) -> Vec<BTreeSet<String>> {
+    let mut groups: Vec<(Value, BTreeSet<String>)> = Vec::new();
+    for item in answer
+        .get(list)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(key) = item
+            .get("username")
+            .or_else(|| item.get("name"))
+            .and_then(Value::as_str)
+            .map(|k| k.replace(prefix, ""))
+            .filter(|k| own.contains(k))
+        else {
+            continue;
+        };
+        let rank = without_prefix(item.get(field).unwrap_or(&Value::Null), prefix);
+        match groups.last_mut() {
+            Some((last, keys)) if *last == rank => {
+                keys.insert(key);
+            }
+            _ => groups.push((rank, BTreeSet::from([key]))),
+        }
+    }
+    groups.into_iter().map(|(_, keys)| keys).collect()
 }
 
 /// A value with a run's prefix taken out of every string.
@@ -576,6 +655,7 @@ pub fn console(other: &Report, divergences: &[Divergence]) -> String {
         other.target.version.as_deref().unwrap_or("unknown"),
         crate::report::result_line(other)
     );
+    let mut shown_sequence_of: Option<&str> = None;
     for d in divergences {
         let _ = writeln!(
             out,
@@ -602,6 +682,27 @@ pub fn console(other: &Report, divergences: &[Divergence]) -> String {
         }
         if let (Some(t), Some(o)) = (&d.target_curl, &d.other_curl) {
             let _ = writeln!(out, "  target curl: {t}\n  other curl:  {o}");
+        }
+        match &d.minimal_sequence {
+            Some(_) if shown_sequence_of == Some(d.check.as_str()) => {
+                let _ = writeln!(out, "  minimal sequence: as above");
+            }
+            Some(steps) => {
+                shown_sequence_of = Some(&d.check);
+                let _ = writeln!(
+                    out,
+                    "  minimal sequence (sequence {} of the run, shrunk on both servers):\n    {}",
+                    d.sequence.unwrap_or_default(),
+                    steps.replace('\n', "\n    ")
+                );
+                if d.replay_script.is_some() {
+                    let _ = writeln!(
+                        out,
+                        "  replay it on each server with the script in the JSON report (replay_script), URL set to each"
+                    );
+                }
+            }
+            None => {}
         }
     }
     let _ = writeln!(
@@ -634,11 +735,15 @@ pub fn junit_suite(other: &Report, divergences: &[Divergence]) -> quick_junit::T
                 let mut s = TestCaseStatus::non_success(quick_junit::NonSuccessKind::Failure);
                 s.set_message(format!("target: {} | other: {}", d.target, d.other));
                 s.set_description(format!(
-                    "{}\nrules: {}\ntarget curl: {}\nother curl: {}",
+                    "{}\nrules: {}\ntarget curl: {}\nother curl: {}{}",
                     model_text(d),
                     d.rules.join(", "),
                     d.target_curl.as_deref().unwrap_or("-"),
-                    d.other_curl.as_deref().unwrap_or("-")
+                    d.other_curl.as_deref().unwrap_or("-"),
+                    d.minimal_sequence
+                        .as_deref()
+                        .map(|m| format!("\nminimal sequence:\n{m}"))
+                        .unwrap_or_default()
                 ));
                 s
             }
@@ -687,6 +792,16 @@ pub fn markdown(other: &Report, divergences: &[Divergence]) -> String {
             );
         }
     }
+    let mut shown = BTreeSet::new();
+    for d in divergences {
+        if let (Some(steps), true) = (&d.minimal_sequence, shown.insert(d.check.as_str())) {
+            let _ = write!(
+                out,
+                "\nMinimal sequence of `{}`, shrunk on both servers (its replay script is in the JSON report):\n\n```text\n{steps}\n```\n",
+                d.check
+            );
+        }
+    }
     out
 }
 
@@ -713,7 +828,18 @@ pub fn html_section(other: &Report, divergences: &[Divergence]) -> String {
             escape(model_text(d))
         ));
     }
-    out.push_str("</table></section>");
+    out.push_str("</table>");
+    let mut shown = BTreeSet::new();
+    for d in divergences {
+        if let (Some(steps), true) = (&d.minimal_sequence, shown.insert(d.check.as_str())) {
+            out.push_str(&format!(
+                "<h3>Minimal sequence of <code>{}</code>, shrunk on both servers</h3><pre>{}</pre>",
+                escape(&d.check),
+                escape(steps)
+            ));
+        }
+    }
+    out.push_str("</section>");
     out
 }
 
@@ -831,6 +957,27 @@ mod tests {
             ),
             ["field:users[].status"]
         );
+    }
+
+    #[test]
+    fn a_sorted_page_is_compared_by_rank_and_ties_in_any_order() {
+        let own: BTreeSet<String> = ["d1-a", "d1-b", "d1-c"].map(String::from).into();
+        let page = |names: &[(&str, &str)], prefix: &str| {
+            let items: Vec<Value> = names
+                .iter()
+                .map(|(n, bio)| serde_json::json!({"username": format!("{prefix}{n}"), "bio": bio}))
+                .collect();
+            serde_json::json!({ "result": items })
+        };
+        let url = "http://h/api/v1/directory?sort=%7B%22bio%22%3A1%7D";
+        assert_eq!(sort_field(url), "bio");
+        assert_eq!(sort_field("http://h/api/v1/directory"), "name");
+        let target = page(&[("d1-a", "x"), ("d1-b", "x"), ("d1-c", "y")], "t-");
+        let tied = page(&[("d1-b", "x"), ("d1-a", "x"), ("d1-c", "y")], "o-");
+        let reversed = page(&[("d1-c", "y"), ("d1-a", "x"), ("d1-b", "x")], "o-");
+        let ranked = |v: &Value, prefix: &str| ranks(v, "result", "bio", prefix, &own);
+        assert_eq!(ranked(&target, "t-"), ranked(&tied, "o-"));
+        assert_ne!(ranked(&target, "t-"), ranked(&reversed, "o-"));
     }
 
     #[test]

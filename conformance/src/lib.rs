@@ -29,6 +29,7 @@ pub mod config;
 pub mod context;
 pub mod contract;
 pub mod differential;
+pub mod differential_shrink;
 pub mod html;
 pub mod http;
 pub mod interrupt;

@@ -161,7 +161,17 @@ fn main() -> ExitCode {
             if let Some(bar) = console.bar.take() {
                 bar.finish_and_clear();
             }
-            let divergences = differential::compare(&report, &other_report, &allowed);
+            let mut divergences = differential::compare(&report, &other_report, &allowed);
+            if !conformance::interrupt::requested() {
+                conformance::differential_shrink::shrink_model_divergences(
+                    &config,
+                    &other,
+                    &report,
+                    &other_report,
+                    &mut divergences,
+                    &mut |m| eprintln!("{m}"),
+                );
+            }
             (other_report, divergences)
         });
     drop(server);

@@ -6,6 +6,7 @@ mod common;
 mod support;
 
 use std::collections::BTreeMap;
+use std::process::Command;
 
 use conformance::differential::{self, Side};
 use conformance::runner::{self, Quiet, Report};
@@ -187,4 +188,111 @@ fn two_version_lines_diverge_exactly_where_rocket_chat_changed_between_them() {
         "{not_applicable:?}"
     );
     assert_eq!(not_applicable.model_agrees_with, None);
+}
+
+/// Runs a replay script against `url` as the reference fixtures' admin; the last answer it
+/// printed.
+fn replay(script: &str, url: &str) -> serde_json::Value {
+    let admin = "rocketchat.internal.admin.test";
+    let login = reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/login"))
+        .header("Content-Type", "application/json")
+        .body(serde_json::json!({ "user": admin, "password": admin }).to_string())
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let login: serde_json::Value = serde_json::from_str(&login).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replay.sh");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new("bash")
+        .arg(&path)
+        .env("URL", url)
+        .env("ADMIN_USER_ID", login["data"]["userId"].as_str().unwrap())
+        .env(
+            "ADMIN_AUTH_TOKEN",
+            login["data"]["authToken"].as_str().unwrap(),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap()).unwrap()
+}
+
+#[test]
+fn a_model_run_divergence_is_shrunk_on_both_servers_and_its_script_replays_it_on_each() {
+    let defect = DEFECTS
+        .iter()
+        .find(|d| d.name == "presence-delta-includes-caller")
+        .unwrap();
+    let (honest, broken) = (common::start_reference(), common::start_reference());
+    let proxy = Proxy::start(&broken.url, Some(defect));
+    let config = |url: &str| {
+        let mut c = common::reference_config(url);
+        c.seed = Some(42);
+        c.filters = vec!["presence/managed/model-based-run".into()];
+        c.model_shrink_ms = 30_000;
+        c
+    };
+    let (t_config, o_config) = (config(&proxy.url), config(&honest.url));
+    let (target, other) = (
+        runner::run(&t_config, &mut Quiet),
+        runner::run(&o_config, &mut Quiet),
+    );
+    let mut divergences = differential::compare(&target, &other, &BTreeMap::new());
+    assert!(
+        divergences.iter().any(|d| d.sequence.is_some()),
+        "{divergences:#?}"
+    );
+    conformance::differential_shrink::shrink_model_divergences(
+        &t_config,
+        &o_config,
+        &target,
+        &other,
+        &mut divergences,
+        &mut |_| {},
+    );
+    let d = divergences.iter().find(|d| d.sequence.is_some()).unwrap();
+    let steps = d.minimal_sequence.as_deref().unwrap();
+    assert!(
+        steps.contains("re-checked on both servers, it shows: presence/managed/model-based-run"),
+        "{steps}"
+    );
+    // Create a user, take a from, ask for the delta as that user: three steps suffice.
+    let numbered = steps
+        .lines()
+        .filter(|l| {
+            l.split_once(". ")
+                .is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+        })
+        .count();
+    assert_eq!(numbered, 3, "{steps}");
+    let script = d.replay_script.as_deref().unwrap();
+    if Command::new("jq").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "jq is missing: .ci/run installs it"
+        );
+        eprintln!("skipped running the replay script: jq is not installed");
+        return;
+    }
+    // The defect lists the caller, the script's one user, in the delta; the honest server does
+    // not.
+    let replayed_users = |answer: &serde_json::Value| {
+        answer["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| u["username"].as_str().unwrap_or("").starts_with("replay-"))
+            .count()
+    };
+    let (on_target, on_other) = (replay(script, &proxy.url), replay(script, &honest.url));
+    assert_eq!(replayed_users(&on_target), 1, "{on_target}");
+    assert_eq!(replayed_users(&on_other), 0, "{on_other}");
 }

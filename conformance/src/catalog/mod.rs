@@ -19,6 +19,7 @@ mod directory;
 mod expect;
 mod managed_checks;
 mod model_run;
+pub use model_run::{describe_sequence, sequence_check, shrink_sequence, Op, SequenceSource};
 mod presence;
 mod properties;
 

@@ -1133,11 +1133,16 @@ fn clock_used(manual: bool, endpoint: Endpoint, request_clock: bool) -> &'static
 
 /// The proptest budget of a model-based run, from the command line.
 fn proptest_config(ctx: &Ctx) -> PtConfig {
+    budget(ctx.config.model_sequences, ctx.config.model_shrink_ms)
+}
+
+/// `sequences` sequences, shrunk for at most `shrink_ms`.
+fn budget(sequences: u32, shrink_ms: u32) -> PtConfig {
     PtConfig {
-        cases: ctx.config.model_sequences.max(1),
+        cases: sequences.max(1),
         failure_persistence: None,
         max_shrink_iters: 1_024,
-        max_shrink_time: ctx.config.model_shrink_ms,
+        max_shrink_time: shrink_ms,
         max_local_rejects: 100_000,
         max_global_rejects: 100_000,
         ..PtConfig::default()
@@ -1457,6 +1462,160 @@ impl Lane<'_> {
         drop(runner);
         (ctx.notes, ctx.line_consulted.get())
     }
+}
+
+// ----- one sequence again, for differential mode ---------------------------------------------
+
+/// The endpoint of a model-based run's check id.
+fn endpoint_of_check(check_id: &str) -> Endpoint {
+    if check_id.starts_with("directory/") {
+        Endpoint::Directory
+    } else {
+        Endpoint::Presence
+    }
+}
+
+/// One sequence of a model-based run as a check of its own, under the run's id (so under the
+/// same prefixes, as sequence 1): differential mode re-runs a sequence on each server with it.
+/// It passes when the target's answers match the model.
+pub fn sequence_check(template: &super::Check, ops: Vec<Op>) -> super::Check {
+    let endpoint = endpoint_of_check(&template.id);
+    super::Check {
+        run: Arc::new(move |ctx: &mut Ctx| {
+            ctx.managed()?;
+            let manual = ctx.session.test_control && endpoint == Endpoint::Presence;
+            let record = Record::default();
+            let outcome =
+                Runner::new(ctx, endpoint, manual, record.clone()).run_sequence(1, &ops, None);
+            let record = std::mem::take(&mut *record.lock().unwrap_or_else(|e| e.into_inner()));
+            ctx.exchanges.extend(record.into_values().flatten());
+            match outcome {
+                Outcome::Passed { .. } => Ok(()),
+                Outcome::Failed(f) => Err(Verdict::fail(
+                    format!("step {}: {}", f.step, f.failure.message),
+                    f.failure.expected,
+                    f.failure.actual,
+                )),
+                Outcome::Error(e) => Err(Verdict::Error(e)),
+            }
+        }),
+        ..template.clone()
+    }
+}
+
+/// What a shrink of a sequence draws from: the run's seed and budget as the run had them.
+pub struct SequenceSource<'a> {
+    pub check_id: &'a str,
+    pub seed: u64,
+    pub sequences: u32,
+    pub steps: u32,
+    pub shrink_ms: u32,
+    /// The presence run with clock moves (the target has test control).
+    pub manual: bool,
+}
+
+/// Draws sequence `case` (1-based) of the model-based run `source` describes, exactly as the
+/// run drew it, and shrinks it as proptest does while `holds` is true of it: the smallest
+/// sequence for which it still holds. `holds` is first asked of the whole sequence.
+pub fn shrink_sequence(
+    source: &SequenceSource,
+    case: usize,
+    holds: &mut dyn FnMut(&[Op]) -> Result<bool, String>,
+) -> Result<Vec<Op>, String> {
+    let config = budget(source.sequences, source.shrink_ms);
+    let endpoint = endpoint_of_check(source.check_id);
+    let mut drive = Drive {
+        config: config.clone(),
+        test_runner: TestRunner::new_with_rng(
+            config,
+            TestRng::from_seed(
+                RngAlgorithm::ChaCha,
+                &property_seed(source.seed, source.check_id),
+            ),
+        ),
+        endpoint,
+        manual: source.manual && endpoint == Endpoint::Presence,
+    };
+    let steps = 1..=(source.steps.max(1) as usize);
+    match (endpoint, drive.manual) {
+        (Endpoint::Presence, true) => drive.shrink_while(
+            &Machine::<false, true>::sequential_strategy(steps),
+            case,
+            holds,
+        ),
+        (Endpoint::Presence, false) => drive.shrink_while(
+            &Machine::<false, false>::sequential_strategy(steps),
+            case,
+            holds,
+        ),
+        (Endpoint::Directory, _) => drive.shrink_while(
+            &Machine::<true, false>::sequential_strategy(steps),
+            case,
+            holds,
+        ),
+    }
+}
+
+impl Drive {
+    fn shrink_while<S: Strategy<Value = Drawn>>(
+        &mut self,
+        strategy: &S,
+        case: usize,
+        holds: &mut dyn FnMut(&[Op]) -> Result<bool, String>,
+    ) -> Result<Vec<Op>, String> {
+        let mut tree = None;
+        for _ in 0..case.max(1) {
+            tree = Some(self.draw(strategy).map_err(|v| format!("{v:?}"))?);
+        }
+        let mut tree = tree.expect("drawn at least once");
+        let (_, mut smallest, seen) = tree.current();
+        if !holds(&smallest)? {
+            return Err("it does not show again when the sequence is run once more".into());
+        }
+        // Every operation ran: the shrink keeps them all to begin with.
+        if let Some(seen) = &seen {
+            seen.store(smallest.len(), Ordering::SeqCst);
+        }
+        let started = Instant::now();
+        let mut iterations = 0;
+        if !tree.simplify() {
+            return Ok(smallest);
+        }
+        loop {
+            let out_of_time = self.config.max_shrink_time > 0
+                && started.elapsed().as_millis() >= u128::from(self.config.max_shrink_time);
+            if iterations >= self.config.max_shrink_iters || out_of_time {
+                break;
+            }
+            if crate::interrupt::requested() {
+                return Err("interrupted".into());
+            }
+            iterations += 1;
+            let (_, ops, _) = tree.current();
+            if holds(&ops)? {
+                smallest = ops;
+                if !tree.simplify() {
+                    break;
+                }
+            } else if !tree.complicate() {
+                break;
+            }
+        }
+        Ok(smallest)
+    }
+}
+
+/// A sequence of the model-based run `check_id` as numbered REST calls (names as sequence 1 of
+/// a run has them, the run's prefix left out) and as a replay script.
+pub fn describe_sequence(check_id: &str, ops: &[Op], manual: bool, line: Line) -> (String, String) {
+    let names = match endpoint_of_check(check_id) {
+        Endpoint::Presence => "p1-",
+        Endpoint::Directory => "d1-",
+    };
+    (
+        numbered_steps(ops, names, manual),
+        replay_script(ops, manual, line),
+    )
 }
 
 /// The verdict of a failing model-based run: the minimal failing sequence, re-checked as
