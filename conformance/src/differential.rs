@@ -83,6 +83,21 @@ pub struct Divergence {
     pub target_curl: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other_curl: Option<String>,
+    /// The two answers of that pair, side by side: status line and body (cut after a few
+    /// kilobytes, secrets redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_answer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_answer: Option<String>,
+}
+
+/// An exchange's answer as a divergence shows it.
+fn answer_text(x: &Exchange) -> String {
+    match (x.status, &x.error) {
+        (Some(status), _) => format!("{status} {}", crate::http::snippet(&x.response_body, 2000)),
+        (None, Some(e)) => format!("no answer: {e}"),
+        (None, None) => "no answer".into(),
+    }
 }
 
 /// The divergences between the target's run and the other server's run, in catalog order; those
@@ -150,6 +165,8 @@ fn compare_check(
         replay_script: None,
         target_curl: None,
         other_curl: None,
+        target_answer: None,
+        other_answer: None,
     };
     if t.status != o.status {
         out.push(blank("verdict", None, verdict_text(t), verdict_text(o)));
@@ -178,6 +195,8 @@ fn compare_check(
                 Divergence {
                     target_curl: Some(tx.curl.clone()),
                     other_curl: Some(ox.curl.clone()),
+                    target_answer: Some(answer_text(tx)),
+                    other_answer: Some(answer_text(ox)),
                     sequence: tx.sequence,
                     ..d
                 },
@@ -683,6 +702,14 @@ pub fn console(other: &Report, divergences: &[Divergence]) -> String {
         if let (Some(t), Some(o)) = (&d.target_curl, &d.other_curl) {
             let _ = writeln!(out, "  target curl: {t}\n  other curl:  {o}");
         }
+        if let (Some(t), Some(o)) = (&d.target_answer, &d.other_answer) {
+            let _ = writeln!(
+                out,
+                "  target answered: {}\n  other answered:  {}",
+                crate::http::snippet(t, 300),
+                crate::http::snippet(o, 300)
+            );
+        }
         match &d.minimal_sequence {
             Some(_) if shown_sequence_of == Some(d.check.as_str()) => {
                 let _ = writeln!(out, "  minimal sequence: as above");
@@ -823,8 +850,8 @@ pub fn html_section(other: &Report, divergences: &[Divergence]) -> String {
                 .as_ref()
                 .map(|r| format!("<br>allowed: {}", escape(r)))
                 .unwrap_or_default(),
-            escape(&d.target),
-            escape(&d.other),
+            answer_cell(&d.target, d.target_answer.as_deref()),
+            answer_cell(&d.other, d.other_answer.as_deref()),
             escape(model_text(d))
         ));
     }
@@ -841,6 +868,19 @@ pub fn html_section(other: &Report, divergences: &[Divergence]) -> String {
     }
     out.push_str("</section>");
     out
+}
+
+/// An HTML cell: what differs, and the whole answer folded under it.
+fn answer_cell(differs: &str, answer: Option<&str>) -> String {
+    use crate::html::escape;
+    match answer {
+        Some(a) => format!(
+            "{}<details><summary>answer</summary><pre>{}</pre></details>",
+            escape(differs),
+            escape(a)
+        ),
+        None => escape(differs),
+    }
 }
 
 /// The JSON report of both runs: the target's report with the other server's summary and the

@@ -51,6 +51,23 @@ fn a_defect_diverges_and_the_model_sides_with_the_honest_server() {
         .filter(|d| d.aspect == "verdict")
         .collect();
     assert!(!verdicts.is_empty(), "{divergences:#?}");
+    let answered = divergences
+        .iter()
+        .find(|d| d.target_answer.is_some())
+        .expect("a divergence of an answer");
+    assert!(
+        answered
+            .target_answer
+            .as_deref()
+            .unwrap()
+            .starts_with("200 {")
+            && answered
+                .other_answer
+                .as_deref()
+                .unwrap()
+                .starts_with("200 {"),
+        "{answered:#?}"
+    );
     for d in &verdicts {
         assert_eq!(d.model_agrees_with, Some(Side::Other), "{d:#?}");
         assert!(
