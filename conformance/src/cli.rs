@@ -271,6 +271,54 @@ pub struct Args {
         hide_env_values = true
     )]
     pub compare_second_password: Option<String>,
+    /// Differential mode: the caller's X-User-Id on the other server (with
+    /// --compare-auth-token)
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_USER_ID",
+        requires = "compare_auth_token",
+        conflicts_with = "compare_username"
+    )]
+    pub compare_user_id: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_AUTH_TOKEN",
+        requires = "compare_user_id",
+        hide_env_values = true
+    )]
+    pub compare_auth_token: Option<String>,
+    /// Differential mode: an administrator's X-User-Id on the other server (with
+    /// --compare-admin-auth-token)
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_ADMIN_USER_ID",
+        requires = "compare_admin_auth_token",
+        conflicts_with = "compare_admin_username"
+    )]
+    pub compare_admin_user_id: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_ADMIN_AUTH_TOKEN",
+        requires = "compare_admin_user_id",
+        hide_env_values = true
+    )]
+    pub compare_admin_auth_token: Option<String>,
+    /// Differential mode: the second user's X-User-Id on the other server (with
+    /// --compare-second-auth-token)
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_SECOND_USER_ID",
+        requires = "compare_second_auth_token",
+        conflicts_with = "compare_second_username"
+    )]
+    pub compare_second_user_id: Option<String>,
+    #[arg(
+        long,
+        env = "CONFORM_COMPARE_SECOND_AUTH_TOKEN",
+        requires = "compare_second_user_id",
+        hide_env_values = true
+    )]
+    pub compare_second_auth_token: Option<String>,
     /// Differential mode: accepted differences, a file of `DIVERGENCE-ID reason` lines; they
     /// are reported but do not fail the run
     #[arg(long, env = "CONFORM_ALLOW_DIVERGENCE", requires = "compare_with")]
@@ -417,17 +465,35 @@ impl Args {
         check_url(url).map_err(|e| e.replacen("--url", "--compare-with", 1))?;
         let mut c = target.clone();
         c.url = url.clone();
-        let login =
-            |u: &Option<String>, p: &Option<String>| credentials((&None, &None), (u, p), None);
-        if let Some(creds) = login(&self.compare_username, &self.compare_password) {
-            c.credentials = Some(creds);
-        }
-        if let Some(creds) = login(&self.compare_admin_username, &self.compare_admin_password) {
-            c.admin_credentials = Some(creds);
-        }
-        if let Some(creds) = login(&self.compare_second_username, &self.compare_second_password) {
-            c.second = Some(creds);
-        }
+        // The target's logins carry over (test servers often share an admin); its token pairs,
+        // issued by the target, cannot.
+        let own = |token: (&Option<String>, &Option<String>),
+                   login: (&Option<String>, &Option<String>),
+                   target: &Option<Credentials>| {
+            credentials(token, login, None).or_else(|| {
+                target
+                    .clone()
+                    .filter(|t| matches!(t, Credentials::Login { .. }))
+            })
+        };
+        c.credentials = own(
+            (&self.compare_user_id, &self.compare_auth_token),
+            (&self.compare_username, &self.compare_password),
+            &target.credentials,
+        );
+        c.admin_credentials = own(
+            (&self.compare_admin_user_id, &self.compare_admin_auth_token),
+            (&self.compare_admin_username, &self.compare_admin_password),
+            &target.admin_credentials,
+        );
+        c.second = own(
+            (
+                &self.compare_second_user_id,
+                &self.compare_second_auth_token,
+            ),
+            (&self.compare_second_username, &self.compare_second_password),
+            &target.second,
+        );
         c.expect_fail.clear();
         Ok(Some(c))
     }
@@ -451,6 +517,44 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Args::command().debug_assert();
+    }
+
+    #[test]
+    fn the_other_server_inherits_logins_but_not_token_pairs() {
+        let args = Args::parse_from([
+            "conformance",
+            "--url",
+            "http://a:1",
+            "--compare-with",
+            "http://b:2",
+            "--user-id",
+            "u",
+            "--auth-token",
+            "t",
+            "--admin-username",
+            "root",
+            "--admin-password",
+            "pw",
+            "--compare-second-user-id",
+            "s",
+            "--compare-second-auth-token",
+            "st",
+        ]);
+        let target = args.to_config("http://a:1", false).unwrap();
+        let other = args.other_config(&target).unwrap().unwrap();
+        assert_eq!(other.url, "http://b:2");
+        assert_eq!(
+            other.credentials, None,
+            "a token pair of the target is not the other's"
+        );
+        assert_eq!(other.admin_credentials, target.admin_credentials);
+        assert_eq!(
+            other.second,
+            Some(Credentials::Token {
+                user_id: "s".into(),
+                auth_token: "st".into()
+            })
+        );
     }
 
     #[test]
