@@ -107,6 +107,9 @@ pub enum ClockResponse {
 pub enum SettingsResponse {
     #[oai(status = 200)]
     Ok(Json<SettingsState>),
+    /// The body is not a settings patch (unknown setting, wrong type).
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// Test control is off.
     #[oai(status = 404)]
     Off(Json<ErrorBody>),
@@ -128,6 +131,9 @@ pub enum ReloadResponse {
 pub enum BaselineResponse {
     #[oai(status = 200)]
     Ok(JsonBytes<Baseline>),
+    /// `bytes` is not a non-negative integer.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
     /// Test control is off.
     #[oai(status = 404)]
     Off(Json<ErrorBody>),
