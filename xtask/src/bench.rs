@@ -13,8 +13,8 @@ For each workspace size (10k and 100k users; 1M with `--large`) it generates a f
   the median of each figure and of the rounds' ratios;
 - the wall time of the whole conformance catalog (managed mode) against a local reference
   server: on loopback, and through a proxy that delays each way by 10 ms (a server in the same
-  region), with `--jobs 1` and with the default. `--suite` measures only this and keeps the
-  other committed figures.
+  region), with `--jobs 1` and with the default (the two must give every check the same
+  verdict). `--suite` measures only this and keeps the other committed figures.
 
 `--check` compares a fresh run with the committed `bench/results.json` and fails when a latency
 median grows, or a throughput ratio shrinks, by more than [`ALLOWED_RATIO`].
@@ -296,7 +296,15 @@ const SUITE_SEED: &str = "20261207";
 /// `url`, with `jobs` (the suite's default when `None`); its wall time in seconds. A run that is
 /// not conformant measures nothing and is an error.
 fn suite_seconds(url: &str, jobs: Option<usize>) -> Result<f64, String> {
+    suite_run(url, jobs, None)
+}
+
+/// [`suite_seconds`], writing the JSON report to `json` when given.
+fn suite_run(url: &str, jobs: Option<usize>, json: Option<&Path>) -> Result<f64, String> {
     let mut cmd = Command::new(release_bin("conformance"));
+    if let Some(json) = json {
+        cmd.arg("--json").arg(json);
+    }
     cmd.args([
         "--url",
         url,
@@ -349,8 +357,17 @@ fn suite_figures() -> Result<Option<Value>, String> {
         .map_err(|e| format!("the server's address {}: {e}", server.url))?;
     let proxy = DelayProxy::start(upstream, Duration::from_millis(DISTANCE_ONE_WAY_MS))
         .map_err(|e| format!("cannot start the delaying proxy: {e}"))?;
-    let one_job = suite_seconds(&proxy.url(), Some(1))?;
-    let default_jobs = suite_seconds(&proxy.url(), None)?;
+    let reports = std::env::temp_dir().join(format!("bench-suite-{}", std::process::id()));
+    std::fs::create_dir_all(&reports).map_err(|e| format!("{}: {e}", reports.display()))?;
+    let (one_json, default_json) = (
+        reports.join("jobs-1.json"),
+        reports.join("jobs-default.json"),
+    );
+    let one_job = suite_run(&proxy.url(), Some(1), Some(&one_json))?;
+    let default_jobs = suite_run(&proxy.url(), None, Some(&default_json))?;
+    let same = same_verdicts(&one_json, &default_json);
+    std::fs::remove_dir_all(&reports).ok();
+    same?;
     println!(
         "at {DISTANCE_ONE_WAY_MS} ms each way: {one_job:.2} s with --jobs 1, {default_jobs:.2} s with the default ({:.1}x)",
         one_job / default_jobs
@@ -364,6 +381,36 @@ fn suite_figures() -> Result<Option<Value>, String> {
             "speedup": one_job / default_jobs,
         },
     })))
+}
+
+/// Whether two reports of the catalog give every check the same verdict, as one job
+/// and the default must: an error naming the first check where they differ.
+fn same_verdicts(a: &Path, b: &Path) -> Result<(), String> {
+    let read = |p: &Path| -> Result<Vec<(String, String)>, String> {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let report: Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+        Ok(report["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap_or_default().to_owned(),
+                    r["status"].to_string(),
+                )
+            })
+            .collect())
+    };
+    let (a, b) = (read(a)?, read(b)?);
+    match a.iter().zip(&b).find(|(x, y)| x != y) {
+        Some((x, y)) => Err(format!(
+            "the suite with --jobs 1 and with the default disagree: {} is {} with one job and {} {} with the default",
+            x.0, x.1, y.0, y.1
+        )),
+        None if a.len() != b.len() => Err("the two reports list different checks".into()),
+        None => Ok(()),
+    }
 }
 
 fn machine() -> Value {
