@@ -185,6 +185,12 @@ pub fn ids_of(items: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The key under which a change of the target's `what` (clock, settings) waits to be undone:
+/// per target, since differential mode runs two at once.
+pub fn undo_key(what: &str, config: &Config) -> String {
+    format!("{what} of {}", config.url)
+}
+
 /// The per-check context.
 pub struct Ctx<'a> {
     pub http: &'a mut Http,
@@ -661,7 +667,7 @@ impl<'a> Ctx<'a> {
         if !self.clock_touched {
             let undo = self.http.curl(&clock_restore(self.session));
             crate::interrupt::pending(
-                "clock",
+                &undo_key("clock", self.config),
                 "the target's clock, moved by the suite".into(),
                 undo,
             );
@@ -707,7 +713,7 @@ impl<'a> Ctx<'a> {
                     let minute = self.next_minute()?;
                     let undo = self.http.curl(&clock_restore(self.session));
                     crate::interrupt::pending(
-                        "clock",
+                        &undo_key("clock", self.config),
                         "the target's clock, stopped by the suite".into(),
                         undo,
                     );
@@ -743,7 +749,7 @@ impl<'a> Ctx<'a> {
         if let (false, Some(settings)) = (self.settings_touched, &self.session.settings) {
             let undo = self.http.curl(&settings_restore(settings));
             crate::interrupt::pending(
-                "settings",
+                &undo_key("settings", self.config),
                 "the target's settings, changed by the suite".into(),
                 undo,
             );

@@ -18,8 +18,8 @@ use std::sync::{
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 /// The reference server started for this run (0: none), killed on a forced exit.
 static CHILD: AtomicU32 = AtomicU32::new(0);
-/// The managed-mode prefix of the run, if any.
-static PREFIX: Mutex<Option<String>> = Mutex::new(None);
+/// The managed-mode prefixes of the runs (two in differential mode).
+static PREFIXES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 /// What the run changed and has not undone yet: (key, description, curl that undoes it).
 static LEFT: Mutex<Vec<(String, String, String)>> = Mutex::new(Vec::new());
 
@@ -56,9 +56,12 @@ pub fn register_child(pid: u32) {
     CHILD.store(pid, Ordering::SeqCst);
 }
 
-/// Records the run's managed-mode prefix.
+/// Records a run's managed-mode prefix.
 pub fn set_prefix(prefix: &str) {
-    *lock(&PREFIX) = Some(prefix.to_owned());
+    let mut prefixes = lock(&PREFIXES);
+    if !prefixes.iter().any(|p| p == prefix) {
+        prefixes.push(prefix.to_owned());
+    }
 }
 
 /// Records a change the run must undo: `key` names it for [`undone`], `what` describes it,
@@ -86,17 +89,17 @@ pub fn left_behind() -> String {
         Some("team") => 2,
         _ => 3,
     });
-    let prefix = lock(&PREFIX).clone();
+    let prefixes = lock(&PREFIXES).join(", ");
     if left.is_empty() {
-        return match prefix {
-            Some(p) => format!("managed mode's prefix was {p}; nothing it made is left\n"),
-            None => String::new(),
+        return match prefixes.is_empty() {
+            false => format!("managed mode's prefix was {prefixes}; nothing it made is left\n"),
+            true => String::new(),
         };
     }
     let mut out = String::from("left behind on the target, each with the command that undoes it (set the shell variables first):\n");
-    if let Some(p) = prefix {
+    if !prefixes.is_empty() {
         out.push_str(&format!(
-            "  managed mode's prefix: {p} (every name starting with it was made by this run)\n"
+            "  managed mode's prefix: {prefixes} (every name starting with it was made by this run)\n"
         ));
     }
     for (_, what, curl) in left {

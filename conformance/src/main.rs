@@ -67,6 +67,20 @@ impl Observer for Console {
     }
 }
 
+/// What the other server's run in differential mode says as it goes: only its messages
+/// (set-up, seed), marked as the other server's; the target's run has the progress.
+struct OtherSide;
+
+impl Observer for OtherSide {
+    fn started(&mut self, _total: usize) {}
+
+    fn finished(&mut self, _result: &CheckResult) {}
+
+    fn message(&mut self, text: &str) {
+        eprintln!("[compared with] {text}");
+    }
+}
+
 /// Writes to stdout; a reader that went away (`conformance --list | head`) is not an error.
 fn emit(text: &str) {
     use std::io::Write;
@@ -148,32 +162,40 @@ fn main() -> ExitCode {
         total: 0,
         done: 0,
     };
-    let report = runner::run(&config, &mut console);
+    // Differential mode: the other server's run goes on beside the target's (each server sees
+    // only its own run; the two are compared once both are done).
+    let (report, other_report) = std::thread::scope(|scope| {
+        let other_run = other_config.as_ref().map(|other| {
+            eprintln!(
+                "differential mode: the same catalog against {} beside the target's run",
+                other.url
+            );
+            scope.spawn(move || runner::run(other, &mut OtherSide))
+        });
+        let report = runner::run(&config, &mut console);
+        let other_report = other_run.map(|run| {
+            run.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (report, other_report)
+    });
     if let Some(bar) = console.bar.take() {
         bar.finish_and_clear();
     }
-    let compared = other_config
-        .filter(|_| !conformance::interrupt::requested())
-        .map(|other| {
-            eprintln!("differential mode: the same catalog against {}", other.url);
-            console.done = 0;
-            let other_report = runner::run(&other, &mut console);
-            if let Some(bar) = console.bar.take() {
-                bar.finish_and_clear();
-            }
-            let mut divergences = differential::compare(&report, &other_report, &allowed);
-            if !conformance::interrupt::requested() {
-                conformance::differential_shrink::shrink_model_divergences(
-                    &config,
-                    &other,
-                    &report,
-                    &other_report,
-                    &mut divergences,
-                    &mut |m| eprintln!("{m}"),
-                );
-            }
-            (other_report, divergences)
-        });
+    let compared = other_config.zip(other_report).map(|(other, other_report)| {
+        let mut divergences = differential::compare(&report, &other_report, &allowed);
+        if !conformance::interrupt::requested() {
+            conformance::differential_shrink::shrink_model_divergences(
+                &config,
+                &other,
+                &report,
+                &other_report,
+                &mut divergences,
+                &mut |m| eprintln!("{m}"),
+            );
+        }
+        (other_report, divergences)
+    });
     drop(server);
     emit(&report::console(&report));
     let (junit, json, mut html) = match &compared {

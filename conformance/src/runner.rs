@@ -743,7 +743,9 @@ fn name_the_line(message: String, lines: Lines, line: Line, consulted: bool) -> 
 fn restore(ctx: &mut Ctx, session: &Session) -> Option<String> {
     let mut problems = Vec::new();
     let mut put_back = |ctx: &mut Ctx, what: &str, req: Req| match ctx.send(req, &Auth::None) {
-        Ok(r) if r.status == 200 => crate::interrupt::undone(what),
+        Ok(r) if r.status == 200 => {
+            crate::interrupt::undone(&crate::context::undo_key(what, ctx.config))
+        }
         Ok(r) => problems.push(format!("restoring the {what} answered {}", r.status)),
         Err(v) => problems.push(format!("restoring the {what} failed: {v:?}")),
     };
