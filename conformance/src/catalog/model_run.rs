@@ -1378,21 +1378,39 @@ impl Drive {
         Ok(pass)
     }
 
-    /// Shrinks a failing sequence as proptest does (simplify while it fails, complicate while it
-    /// passes, within the shrink budget); returns the smallest failing sequence and the next
-    /// free sequence number.
+    /// Shrinks a failing sequence; returns the smallest failing sequence and the next free
+    /// sequence number.
     fn shrink<T: ValueTree<Value = Drawn>>(
         &self,
         runner: &mut Runner,
         tree: &mut T,
-        mut smallest: Vec<Op>,
+        smallest: Vec<Op>,
         cases: usize,
     ) -> Result<(Vec<Op>, usize), String> {
         let mut case = cases;
+        let smallest = self.shrink_loop(tree, smallest, &mut |ops| {
+            case += 1;
+            match runner.run_sequence(case, ops, None) {
+                Outcome::Failed(_) => Ok(true),
+                Outcome::Passed { .. } => Ok(false),
+                Outcome::Error(e) => Err(e),
+            }
+        })?;
+        Ok((smallest, case + 1))
+    }
+
+    /// Shrinks as proptest does (simplify while `holds`, complicate while not, within the shrink
+    /// budget): the smallest sequence `holds` was true of, `smallest` if none.
+    fn shrink_loop<T: ValueTree<Value = Drawn>>(
+        &self,
+        tree: &mut T,
+        mut smallest: Vec<Op>,
+        holds: &mut dyn FnMut(&[Op]) -> Result<bool, String>,
+    ) -> Result<Vec<Op>, String> {
         let started = Instant::now();
         let mut iterations = 0;
         if !tree.simplify() {
-            return Ok((smallest, case + 1));
+            return Ok(smallest);
         }
         loop {
             let out_of_time = self.config.max_shrink_time > 0
@@ -1404,24 +1422,17 @@ impl Drive {
                 return Err("interrupted".into());
             }
             iterations += 1;
-            case += 1;
-            let (_, ops, seen) = tree.current();
-            match runner.run_sequence(case, &ops, seen.as_ref()) {
-                Outcome::Failed(_) => {
-                    smallest = ops;
-                    if !tree.simplify() {
-                        break;
-                    }
+            let (_, ops, _) = tree.current();
+            if holds(&ops)? {
+                smallest = ops;
+                if !tree.simplify() {
+                    break;
                 }
-                Outcome::Passed { .. } => {
-                    if !tree.complicate() {
-                        break;
-                    }
-                }
-                Outcome::Error(e) => return Err(e),
+            } else if !tree.complicate() {
+                break;
             }
         }
-        Ok((smallest, case + 1))
+        Ok(smallest)
     }
 }
 
@@ -1568,7 +1579,7 @@ impl Drive {
             tree = Some(self.draw(strategy).map_err(|v| format!("{v:?}"))?);
         }
         let mut tree = tree.expect("drawn at least once");
-        let (_, mut smallest, seen) = tree.current();
+        let (_, smallest, seen) = tree.current();
         if !holds(&smallest)? {
             return Err("it does not show again when the sequence is run once more".into());
         }
@@ -1576,32 +1587,7 @@ impl Drive {
         if let Some(seen) = &seen {
             seen.store(smallest.len(), Ordering::SeqCst);
         }
-        let started = Instant::now();
-        let mut iterations = 0;
-        if !tree.simplify() {
-            return Ok(smallest);
-        }
-        loop {
-            let out_of_time = self.config.max_shrink_time > 0
-                && started.elapsed().as_millis() >= u128::from(self.config.max_shrink_time);
-            if iterations >= self.config.max_shrink_iters || out_of_time {
-                break;
-            }
-            if crate::interrupt::requested() {
-                return Err("interrupted".into());
-            }
-            iterations += 1;
-            let (_, ops, _) = tree.current();
-            if holds(&ops)? {
-                smallest = ops;
-                if !tree.simplify() {
-                    break;
-                }
-            } else if !tree.complicate() {
-                break;
-            }
-        }
-        Ok(smallest)
+        self.shrink_loop(&mut tree, smallest, holds)
     }
 }
 
