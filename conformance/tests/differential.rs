@@ -6,7 +6,6 @@ mod common;
 mod support;
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
 use conformance::differential::{self, Side};
 use conformance::runner::{self, Quiet, Report};
@@ -207,41 +206,6 @@ fn two_version_lines_diverge_exactly_where_rocket_chat_changed_between_them() {
     assert_eq!(not_applicable.model_agrees_with, None);
 }
 
-/// Runs a replay script against `url` as the reference fixtures' admin; the last answer it
-/// printed.
-fn replay(script: &str, url: &str) -> serde_json::Value {
-    let admin = "rocketchat.internal.admin.test";
-    let login = reqwest::blocking::Client::new()
-        .post(format!("{url}/api/v1/login"))
-        .header("Content-Type", "application/json")
-        .body(serde_json::json!({ "user": admin, "password": admin }).to_string())
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
-    let login: serde_json::Value = serde_json::from_str(&login).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("replay.sh");
-    std::fs::write(&path, script).unwrap();
-    let out = Command::new("bash")
-        .arg(&path)
-        .env("URL", url)
-        .env("ADMIN_USER_ID", login["data"]["userId"].as_str().unwrap())
-        .env(
-            "ADMIN_AUTH_TOKEN",
-            login["data"]["authToken"].as_str().unwrap(),
-        )
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap()).unwrap()
-}
-
 #[test]
 fn a_model_run_divergence_is_shrunk_on_both_servers_and_its_script_replays_it_on_each() {
     let defect = DEFECTS
@@ -291,12 +255,7 @@ fn a_model_run_divergence_is_shrunk_on_both_servers_and_its_script_replays_it_on
         .count();
     assert_eq!(numbered, 3, "{steps}");
     let script = d.replay_script.as_deref().unwrap();
-    if Command::new("jq").arg("--version").output().is_err() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "jq is missing: .ci/run installs it"
-        );
-        eprintln!("skipped running the replay script: jq is not installed");
+    if !common::has_jq() {
         return;
     }
     // The defect lists the caller, the script's one user, in the delta; the honest server does
@@ -309,7 +268,10 @@ fn a_model_run_divergence_is_shrunk_on_both_servers_and_its_script_replays_it_on
             .filter(|u| u["username"].as_str().unwrap_or("").starts_with("replay-"))
             .count()
     };
-    let (on_target, on_other) = (replay(script, &proxy.url), replay(script, &honest.url));
+    let (on_target, on_other) = (
+        common::replay(script, &proxy.url),
+        common::replay(script, &honest.url),
+    );
     assert_eq!(replayed_users(&on_target), 1, "{on_target}");
     assert_eq!(replayed_users(&on_other), 0, "{on_other}");
 }

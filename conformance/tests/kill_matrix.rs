@@ -12,7 +12,6 @@ mod support;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    process::Command,
     sync::{
         atomic::{AtomicUsize, Ordering},
         Mutex,
@@ -375,46 +374,11 @@ fn a_failing_model_run_is_shrunk_and_its_script_replays_it() {
         .find_map(|n| n.strip_prefix("replay script (bash; needs curl and jq):\n"))
         .expect("a replay script in the notes");
 
-    let has_jq = Command::new("jq").arg("--version").output().is_ok();
-    if !has_jq {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "jq is missing: .ci/run installs it"
-        );
-        eprintln!("skipped running the replay script: jq is not installed");
+    if !common::has_jq() {
         return;
     }
-    let admin = "rocketchat.internal.admin.test";
-    let login = Command::new("curl")
-        .args(["-sS", "-X", "POST", "-H", "Content-Type: application/json"])
-        .arg("-d")
-        .arg(format!(r#"{{"user":"{admin}","password":"{admin}"}}"#))
-        .arg(format!("{}/api/v1/login", proxy.url))
-        .output()
-        .unwrap();
-    let login: serde_json::Value = serde_json::from_slice(&login.stdout).unwrap();
-    let path = std::env::temp_dir().join(format!("replay-{}.sh", std::process::id()));
-    std::fs::write(&path, script).unwrap();
-    let out = Command::new("bash")
-        .arg(&path)
-        .env("URL", &proxy.url)
-        .env("ADMIN_USER_ID", login["data"]["userId"].as_str().unwrap())
-        .env(
-            "ADMIN_AUTH_TOKEN",
-            login["data"]["authToken"].as_str().unwrap(),
-        )
-        .output()
-        .unwrap();
-    std::fs::remove_file(&path).ok();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     // The last answer is the delta the defect spoiled: it lists the caller.
-    let last: serde_json::Value =
-        serde_json::from_str(stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap()).unwrap();
+    let last = common::replay(script, &proxy.url);
     assert_eq!(last["full"], false, "{last}");
     assert!(!last["users"].as_array().unwrap().is_empty(), "{last}");
 }

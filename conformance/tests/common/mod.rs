@@ -288,3 +288,52 @@ fn enormous(stream: &mut TcpStream) {
         }
     }
 }
+
+/// Whether jq, which replay scripts need, is installed; under CI it must be (`.ci/run` installs
+/// it).
+pub fn has_jq() -> bool {
+    let has = Command::new("jq").arg("--version").output().is_ok();
+    if !has {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "jq is missing: .ci/run installs it"
+        );
+        eprintln!("skipped running the replay script: jq is not installed");
+    }
+    has
+}
+
+/// Runs a replay script against `url` as the reference fixtures' admin; the last answer it
+/// printed.
+pub fn replay(script: &str, url: &str) -> serde_json::Value {
+    let admin = "rocketchat.internal.admin.test";
+    let login = reqwest::blocking::Client::new()
+        .post(format!("{url}/api/v1/login"))
+        .header("Content-Type", "application/json")
+        .body(serde_json::json!({ "user": admin, "password": admin }).to_string())
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let login: serde_json::Value = serde_json::from_str(&login).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replay.sh");
+    std::fs::write(&path, script).unwrap();
+    let out = Command::new("bash")
+        .arg(&path)
+        .env("URL", url)
+        .env("ADMIN_USER_ID", login["data"]["userId"].as_str().unwrap())
+        .env(
+            "ADMIN_AUTH_TOKEN",
+            login["data"]["authToken"].as_str().unwrap(),
+        )
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap()).unwrap()
+}
