@@ -316,6 +316,8 @@ async fn a_request_clock_that_is_no_instant_is_400_and_ignored_without_test_cont
             )
             .await;
         assert_eq!(r.status, 400, "{bad}");
+        assert_eq!(r.content_type, "application/json", "{bad}");
+        assert_eq!(r.headers["cache-control"], "no-store", "{bad}");
         assert_eq!(r.body["success"], json!(false));
         assert!(
             r.body["error"].as_str().unwrap().contains("X-Test-Clock"),

@@ -31,7 +31,7 @@ use poem::{
     },
     middleware::SetHeader,
     web::Html,
-    Endpoint, EndpointExt, Route,
+    Endpoint, EndpointExt, IntoResponse, Route,
 };
 use poem_openapi::{OpenApiService, Tags};
 use serde_json::{json, Value};
@@ -318,25 +318,30 @@ pub fn app(state: Arc<AppState>) -> impl Endpoint<Output = poem::Response> {
         )
         .at("/docs", make_sync(move |_| Html(ui.clone())))
         .data(state)
+        // Inside the layers below, so that its refusal gets their headers too.
+        .around(move |endpoint, req| async move {
+            let request_clock = match req.headers().get(control::REQUEST_CLOCK_HEADER) {
+                Some(value) if test_control => match control::request_clock(value.as_bytes()) {
+                    Ok(now) => Some(now),
+                    Err(refused) => return Ok(json_response(StatusCode::BAD_REQUEST, &refused)),
+                },
+                _ => None,
+            };
+            match request_clock {
+                Some(now) => {
+                    let response = crate::time::with_request_clock(now, endpoint.call(req)).await;
+                    response.map(IntoResponse::into_response)
+                }
+                None => endpoint.call(req).await.map(IntoResponse::into_response),
+            }
+        })
         .with(SetHeader::new().overriding("Cache-Control", "no-store"))
         .catch_all_error(envelope)
         .around(move |endpoint, req| {
             let allowed = allowed.clone();
             async move {
                 let path = req.uri().path().to_owned();
-                let request_clock = match req.headers().get(control::REQUEST_CLOCK_HEADER) {
-                    Some(value) if test_control => match control::request_clock(value.as_bytes()) {
-                        Ok(now) => Some(now),
-                        Err(refused) => {
-                            return Ok(json_response(StatusCode::BAD_REQUEST, &refused))
-                        }
-                    },
-                    _ => None,
-                };
-                let mut response = match request_clock {
-                    Some(now) => crate::time::with_request_clock(now, endpoint.call(req)).await?,
-                    None => endpoint.call(req).await?,
-                };
+                let mut response = endpoint.call(req).await?;
                 as_rocket_chat_sends_it(&mut response, allowed.get(&path));
                 Ok(response)
             }
