@@ -34,14 +34,24 @@ fn the_reference_server_does_not_diverge_from_itself() {
     }
 }
 
-#[test]
-fn a_defect_diverges_and_the_model_sides_with_the_honest_server() {
-    let defect = DEFECTS
-        .iter()
-        .find(|d| d.name == "presence-delta-includes-caller")
-        .unwrap();
+/// An honest reference server, and another behind the proxy with the named defect (the server
+/// is returned so that it runs as long as the proxy).
+fn honest_and_defective(
+    defect: &str,
+) -> (
+    conformance::refserver::ReferenceServer,
+    conformance::refserver::ReferenceServer,
+    Proxy,
+) {
+    let defect = DEFECTS.iter().find(|d| d.name == defect).unwrap();
     let (honest, broken) = (common::start_reference(), common::start_reference());
     let proxy = Proxy::start(&broken.url, Some(defect));
+    (honest, broken, proxy)
+}
+
+#[test]
+fn a_defect_diverges_and_the_model_sides_with_the_honest_server() {
+    let (honest, _broken, proxy) = honest_and_defective("presence-delta-includes-caller");
     let target = run(&proxy.url, 7);
     let other = run(&honest.url, 7);
     let divergences = differential::compare(&target, &other, &BTreeMap::new());
@@ -208,12 +218,7 @@ fn two_version_lines_diverge_exactly_where_rocket_chat_changed_between_them() {
 
 #[test]
 fn a_model_run_divergence_is_shrunk_on_both_servers_and_its_script_replays_it_on_each() {
-    let defect = DEFECTS
-        .iter()
-        .find(|d| d.name == "presence-delta-includes-caller")
-        .unwrap();
-    let (honest, broken) = (common::start_reference(), common::start_reference());
-    let proxy = Proxy::start(&broken.url, Some(defect));
+    let (honest, _broken, proxy) = honest_and_defective("presence-delta-includes-caller");
     let config = |url: &str| {
         let mut c = common::reference_config(url);
         c.seed = Some(42);
